@@ -1,0 +1,128 @@
+"""The admin-facing configuration: `c.CostWidget.<trait> = ...` in jupyter_server_config.py.
+
+Every setting of every feature lives here so admins find them in one place. A few have
+environment overrides (COSTWIDGET_*) so `make demo` and tests can point at the sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+
+from traitlets import Bool, CFloat, CInt, Dict, Enum, List, Unicode, default
+from traitlets.config import Configurable
+
+DEFAULT_METADATA_FILE = "/opt/ml/metadata/resource-metadata.json"
+
+
+class CostWidget(Configurable):
+    """Settings of the jupyter-costwidget server extension."""
+
+    # --- where AWS is -------------------------------------------------------------------
+    endpoint_url = Unicode(
+        "",
+        help="Send every AWS call to this URL (the local sandbox). Empty: real AWS endpoints. "
+        "Env: COSTWIDGET_ENDPOINT_URL.",
+    ).tag(config=True)
+    region = Unicode(
+        "",
+        help="AWS region to report on when the metadata file does not say. Env: COSTWIDGET_REGION.",
+    ).tag(config=True)
+    metadata_file = Unicode(
+        DEFAULT_METADATA_FILE,
+        help="SageMaker's resource-metadata.json. Env: COSTWIDGET_METADATA_FILE.",
+    ).tag(config=True)
+    aws_max_attempts = CInt(5, help="botocore retry attempts (retry mode 'adaptive').").tag(config=True)
+    aws_max_workers = CInt(8, help="Bounded concurrency of AWS calls during one scan.").tag(config=True)
+
+    @default("endpoint_url")
+    def _default_endpoint_url(self) -> str:
+        return os.environ.get("COSTWIDGET_ENDPOINT_URL", "")
+
+    @default("region")
+    def _default_region(self) -> str:
+        return os.environ.get("COSTWIDGET_REGION", "")
+
+    @default("metadata_file")
+    def _default_metadata_file(self) -> str:
+        return os.environ.get("COSTWIDGET_METADATA_FILE", DEFAULT_METADATA_FILE)
+
+    # --- spend engine -------------------------------------------------------------------
+    refresh_seconds = CFloat(60.0, help="Interval of the background spend scan.").tag(config=True)
+    stale_after_seconds = CFloat(
+        0.0, help="A snapshot older than this is stale (0: 3 x refresh_seconds)."
+    ).tag(config=True)
+    idle_endpoint_hours = CFloat(
+        24.0, help="An InService endpoint with no Invocations for this long is idle."
+    ).tag(config=True)
+    long_running_hours = CFloat(
+        12.0, help="Warn about GPU apps and notebook instances running longer than this."
+    ).tag(config=True)
+    history_hours = CFloat(6.0, help="How much burn-rate history the server keeps.").tag(config=True)
+    free_tier = Bool(
+        False, help="The account is in its SageMaker free-tier months (the UI says so)."
+    ).tag(config=True)
+
+    # --- stop actions -------------------------------------------------------------------
+    allow_stop = Enum(
+        ["none", "mine", "domain", "region"],
+        default_value="mine",
+        help="Which resources a user may stop from the panel: scope 'mine' by default.",
+    ).tag(config=True)
+
+    # --- idle auto-stop -----------------------------------------------------------------
+    idle_enabled = Bool(False, help="Stop the billable app after it has been idle.").tag(config=True)
+    idle_timeout_minutes = CFloat(60.0, help="Idle time before stopping.").tag(config=True)
+    idle_grace_minutes = CFloat(5.0, help="Warn this long before stopping.").tag(config=True)
+    idle_check_seconds = CFloat(30.0, help="How often the idle monitor checks.").tag(config=True)
+    idle_min_minutes = CFloat(5.0, help="Lowest timeout a user may choose.").tag(config=True)
+    idle_max_minutes = CFloat(
+        24 * 60.0, help="Highest timeout a user may choose; also caps keep-alives."
+    ).tag(config=True)
+    idle_enforced = Bool(False, help="Users cannot turn auto-stop off.").tag(config=True)
+    idle_dry_run = Bool(False, help="Log what would be stopped, stop nothing.").tag(config=True)
+    idle_cpu_percent = CFloat(20.0, help="User-process CPU above this counts as activity.").tag(
+        config=True
+    )
+    idle_max_busy_hours = CFloat(
+        0.0, help="A busy kernel keeps the server alive at most this long (0: no ceiling)."
+    ).tag(config=True)
+    idle_ignore_busy_kernels = Bool(
+        False, help="Admin override: busy kernels do not block auto-stop."
+    ).tag(config=True)
+    idle_ignore_terminals = Bool(False, help="Admin override: terminals do not block.").tag(
+        config=True
+    )
+    idle_save_timeout_seconds = CFloat(
+        30.0, help="How long connected front-ends get to save before the stop is cancelled."
+    ).tag(config=True)
+    idle_local_action = Enum(
+        ["kernels", "server", "none"],
+        default_value="kernels",
+        help="What auto-stop does outside SageMaker.",
+    ).tag(config=True)
+    stop_schedule = Unicode(
+        "",
+        help="Scheduled stop, e.g. 'Mon-Fri 21:00' (local time of timezone). Empty: none.",
+    ).tag(config=True)
+    stop_schedule_timezone = Unicode("", help="IANA time zone of stop_schedule.").tag(config=True)
+
+    # --- billing (Cost Explorer, budgets) ------------------------------------------------
+    billing_enabled = Bool(True, help="Show billed spend from Cost Explorer.").tag(config=True)
+    billing_cache_hours = CFloat(6.0, help="Cache Cost Explorer results this long.").tag(config=True)
+    required_tags = List(Unicode(), help="Tags every endpoint and job must carry.").tag(config=True)
+
+    # --- misc ---------------------------------------------------------------------------
+    state_dir = Unicode(
+        "", help="Where the extension persists state (default: <jupyter data dir>/costwidget)."
+    ).tag(config=True)
+    extra_tags = Dict(help="Reserved for admin-defined owner attribution rules.").tag(config=True)
+
+    def effective_stale_after(self) -> float:
+        return self.stale_after_seconds or 3 * self.refresh_seconds
+
+    def resolved_state_dir(self) -> str:
+        if self.state_dir:
+            return self.state_dir
+        from jupyter_core.paths import jupyter_data_dir
+
+        return os.path.join(jupyter_data_dir(), "costwidget")

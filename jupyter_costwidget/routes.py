@@ -1,0 +1,99 @@
+"""HTTP routes under {base_url}costwidget/api/. Every handler is authenticated and authorized.
+
+Feature modules define their handlers with `CostWidgetHandler` and list them in a
+module-level `ROUTES` (pairs of path-below-api and handler class); `setup_route_handlers`
+mounts them all.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from typing import TYPE_CHECKING, Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+
+from . import __version__
+
+if TYPE_CHECKING:
+    from .state import CostWidgetState
+
+AUTH_RESOURCE = "costwidget"
+API_PREFIX = "costwidget/api"
+
+
+class BadRequest(tornado.web.HTTPError):
+    """A 400 with a clear JSON message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(400, reason="Bad Request", log_message=message)
+        self.message = message
+
+
+class CostWidgetHandler(APIHandler):
+    """Base of every costwidget handler: auth resource, JSON helpers, shared state."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def costwidget(self) -> CostWidgetState:
+        return self.settings["costwidget"]
+
+    def json_body(self) -> dict[str, Any]:
+        """The request body as a JSON object, or a 400 saying what is wrong with it."""
+        if not self.request.body:
+            return {}
+        try:
+            body = json.loads(self.request.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"Request body is not valid JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise BadRequest("Request body must be a JSON object.")
+        return body
+
+    def write_json(self, payload: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(payload, default=str))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # JSON errors with a plain message, never a traceback.
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        message = getattr(exc, "message", None) or getattr(exc, "log_message", None) or self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": message, "status": status_code}))
+
+
+class VersionHandler(CostWidgetHandler):
+    # The meter polls; its requests must not keep an idle server "active".
+    _track_activity = False
+
+    @tornado.web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.write_json({"version": __version__})
+
+
+ROUTES: list[tuple[str, type[CostWidgetHandler]]] = [("version", VersionHandler)]
+
+
+# Feature modules that define a ROUTES list; each feature adds its module name here.
+FEATURE_ROUTE_MODULES: tuple[str, ...] = ()
+
+
+def _feature_routes() -> list[tuple[str, type[CostWidgetHandler]]]:
+    routes = list(ROUTES)
+    for name in FEATURE_ROUTE_MODULES:
+        routes += importlib.import_module(f"{__package__}.{name}").ROUTES
+    return routes
+
+
+def setup_route_handlers(web_app: tornado.web.Application) -> None:
+    base_url = web_app.settings["base_url"]
+    handlers = [
+        (url_path_join(base_url, API_PREFIX, path), handler) for path, handler in _feature_routes()
+    ]
+    web_app.add_handlers(".*$", handlers)

@@ -1,0 +1,80 @@
+"""What the server extension keeps for its lifetime, shared by all handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from .aws import AwsClients
+from .config import CostWidget
+
+
+class Service(Protocol):
+    """A background part of the extension (spend refresher, idle monitor, ...)."""
+
+    def start(self) -> Any: ...
+
+    def stop(self) -> Any: ...
+
+
+class CostWidgetState:
+    """Config, the AWS client factory, the worker pool for blocking calls, and the services."""
+
+    def __init__(self, config: CostWidget, log: logging.Logger, server_app: Any = None) -> None:
+        self.config = config
+        self.log = log
+        self.server_app = server_app
+        # boto3 is blocking: every AWS call runs in this pool, never on the event loop.
+        self.executor = ThreadPoolExecutor(
+            max_workers=max(2, config.aws_max_workers), thread_name_prefix="costwidget-aws"
+        )
+        self.services: dict[str, Service] = {}
+        self._aws: AwsClients | None = None
+        self._region_override: str | None = None
+
+    @property
+    def aws(self) -> AwsClients:
+        """Clients for the configured region (the spend engine may set the detected one)."""
+        if self._aws is None:
+            self._aws = AwsClients(
+                region=self._region_override or self.config.region or None,
+                endpoint_url=self.config.endpoint_url or None,
+                max_attempts=self.config.aws_max_attempts,
+                max_pool_connections=max(10, self.config.aws_max_workers * 2),
+            )
+        return self._aws
+
+    def use_region(self, region: str) -> None:
+        """Point AWS clients at `region` (found from the metadata file)."""
+        if region and region != (self._aws.region if self._aws else None):
+            self._region_override = region
+            self._aws = None
+
+    async def run_blocking(self, func: Any, *args: Any) -> Any:
+        """Run a blocking function (boto3, file I/O) in the worker pool."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, func, *args)
+
+    def add_service(self, name: str, service: Service) -> None:
+        self.services[name] = service
+
+    async def start(self) -> None:
+        for name, service in self.services.items():
+            try:
+                result = service.start()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:  # one broken service must not take the others down
+                self.log.exception("costwidget: could not start %s", name)
+
+    async def stop(self) -> None:
+        for name, service in reversed(list(self.services.items())):
+            try:
+                result = service.stop()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                self.log.exception("costwidget: could not stop %s", name)
+        self.executor.shutdown(wait=False, cancel_futures=True)
