@@ -13,7 +13,7 @@ import sys
 from . import __version__
 
 # Modules with an `add_parser(subparsers)`; each feature adds its module name here.
-SUBCOMMAND_MODULES: tuple[str, ...] = ()
+SUBCOMMAND_MODULES: tuple[str, ...] = ("pricing.cli", "sandbox.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

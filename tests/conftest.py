@@ -15,3 +15,33 @@ def jp_server_config(jp_server_config):  # noqa: ANN001 - pytest-jupyter's fixtu
             "allow_root": True,
         }
     }
+
+
+# --- the AWS sandbox (CONTRACTS.md §4): one server per session, reset before each test ---
+import os  # noqa: E402
+
+for _key, _value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}.items():
+    os.environ[_key] = _value
+os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture(scope="session")
+def _sandbox_server():
+    from jupyter_costwidget.sandbox import start_sandbox
+
+    server = start_sandbox()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(_sandbox_server):
+    """The running sandbox, emptied (no scenario, faults or counts) for this test."""
+    _sandbox_server.reset()
+    return _sandbox_server

@@ -25,7 +25,8 @@ export async function requestAPI<T>(
   const settings = ServerConnection.makeSettings();
   let requestUrl = URLExt.join(settings.baseUrl, 'costwidget', 'api', endPoint);
   if (options.trackActivity === false) {
-    requestUrl += (requestUrl.includes('?') ? '&' : '?') + 'no_track_activity=1';
+    requestUrl +=
+      (requestUrl.includes('?') ? '&' : '?') + 'no_track_activity=1';
   }
   let response: Response;
   try {

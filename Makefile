@@ -1,0 +1,89 @@
+# The two README commands: `make demo` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+PORT ?= 8888
+SANDBOX_PORT ?= 5000
+CHROMIUM := /usr/bin/chromium
+DEMO_DIR := $(CURDIR)/.demo
+
+.PHONY: help install build chromium lint pytest jest ui-test wheel-check test demo bench clean
+
+help:
+	@echo "make demo   - install, build, start the AWS sandbox and JupyterLab (PORT=$(PORT))"
+	@echo "make test   - install, build, run every test (lint, pytest, jest, browser)"
+	@echo "make bench  - run the benchmarks in bench/ (results in bench/results/)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+
+# Python package (editable, with dev extras) and the node packages. Re-run when their
+# manifests change; the stamp keeps repeated `make test` runs fast.
+$(VENV)/.installed: $(BIN)/python pyproject.toml package.json yarn.lock
+	$(BIN)/python -m pip install -e ".[dev]"
+	$(BIN)/jlpm install
+	$(BIN)/jupyter labextension develop --overwrite .
+	touch $@
+
+ui-tests/node_modules/.installed: ui-tests/package.json ui-tests/yarn.lock $(VENV)/.installed
+	cd ui-tests && $(BIN)/jlpm install
+	touch $@
+
+install: $(VENV)/.installed
+
+# The front-end: TypeScript -> lib/ -> prebuilt labextension in jupyter_costwidget/labextension.
+build: install
+	$(BIN)/jlpm build
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+
+lint: install
+	$(BIN)/ruff check jupyter_costwidget tests bench ui-tests/jupyter_server_test_config.py
+	$(BIN)/ruff format --check jupyter_costwidget tests bench ui-tests/jupyter_server_test_config.py
+	$(BIN)/jlpm lint:check
+
+pytest: build
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+jest: install
+	$(BIN)/jlpm test
+
+ui-test: build chromium ui-tests/node_modules/.installed
+	cd ui-tests && CI=$${CI:-true} $(BIN)/jlpm playwright test
+
+# The wheel alone (no Node.js) gives an enabled, working extension.
+wheel-check: install
+	bash scripts/check_wheel.sh
+
+# Every check; stops at the first failing step and exits non-zero.
+test: build chromium ui-tests/node_modules/.installed
+	$(MAKE) lint
+	$(MAKE) pytest
+	$(MAKE) jest
+	$(MAKE) ui-test
+	$(MAKE) wheel-check
+
+demo: build
+	@mkdir -p $(DEMO_DIR)
+	@AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=ap-northeast-1 \
+	COSTWIDGET_ENDPOINT_URL=http://127.0.0.1:$(SANDBOX_PORT) \
+	COSTWIDGET_METADATA_FILE=$(DEMO_DIR)/resource-metadata.json \
+	COSTWIDGET_REGION=ap-northeast-1 \
+	PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) DEMO_DIR=$(DEMO_DIR) \
+	bash scripts/demo.sh
+
+bench: build
+	@mkdir -p bench/results
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf lib jupyter_costwidget/labextension tsconfig.tsbuildinfo .demo

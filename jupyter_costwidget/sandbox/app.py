@@ -1,0 +1,273 @@
+"""The sandbox's WSGI application: control API, call counts and faults in front of moto,
+plus the operations moto lacks (Studio user profiles/spaces/apps, Pricing GetProducts)."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from moto.sagemaker.models import sagemaker_backends
+from moto.server import DomainDispatcherApplication, create_backend_app
+
+from . import job_stops as _job_stops  # noqa: F401 - adds Stop*Job to moto
+from . import loader
+from .faults import FaultError, Faults
+from .metadata import resource_metadata
+from .pricing import PriceList
+from .scenario import ScenarioError, parse_scenario
+from .studio import OPERATIONS as STUDIO_OPERATIONS
+from .studio import StudioBackend, StudioError
+from .wire import Call, error_response, identify
+
+CONTROL_PREFIX = "/_sandbox/"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "123456789012"
+_ERROR_CODES = {
+    # (fault kind, protocol) -> AWS error code
+    ("throttle", "query"): "Throttling",
+    ("throttle", None): "ThrottlingException",
+    ("deny", "query"): "AccessDenied",
+    ("deny", None): "AccessDeniedException",
+}
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.timestamp()  # JSON protocols send timestamps as epoch seconds
+    raise TypeError(type(value).__name__)
+
+
+class SandboxApp:
+    """WSGI app: `/_sandbox/*` control routes, then AWS calls (counted, faulted, served)."""
+
+    def __init__(self) -> None:
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.lock = threading.RLock()  # moto's backends are not thread-safe
+        self.scenario: dict[str, Any] | None = None
+        self.region = DEFAULT_REGION
+        self.account = DEFAULT_ACCOUNT
+        self.studio = StudioBackend(self._domain_exists)
+        self.prices = PriceList()
+        self.faults = Faults()
+        self._calls: Counter[str] = Counter()
+        self._calls_lock = threading.Lock()
+
+    # -- state -------------------------------------------------------------------------
+
+    def _domain_exists(self, domain_id: str) -> bool:
+        return domain_id in sagemaker_backends[self.account][self.region].domains
+
+    def reset(self) -> None:
+        """Empty account, no faults, zero counts."""
+        with self.lock:
+            loader.reset_moto()
+            self.studio.reset()
+            self.prices.set_overrides([])
+            self.scenario = None
+            self.region, self.account = DEFAULT_REGION, DEFAULT_ACCOUNT
+        self.faults.clear()
+        self.reset_calls()
+
+    def load(self, data: Any) -> dict[str, Any]:
+        """Validate, then replace the whole account with the scenario (all or nothing)."""
+        scenario = parse_scenario(data)  # raises ScenarioError; nothing touched yet
+        with self.lock, self.studio.lock:
+            loader.reset_moto()
+            self.studio.reset()
+            self.region, self.account = scenario["region"], scenario["account"]
+            try:
+                loader.apply(scenario, self.studio)
+                self.prices.set_overrides(scenario["prices"])
+            except Exception:
+                loader.reset_moto()
+                self.studio.reset()
+                self.scenario = None
+                raise
+            self.scenario = scenario
+        return {"loaded": True, "region": self.region, "account": self.account}
+
+    def calls(self) -> dict[str, int]:
+        with self._calls_lock:
+            return dict(self._calls)
+
+    def reset_calls(self) -> None:
+        with self._calls_lock:
+            self._calls.clear()
+
+    # -- WSGI --------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        body = _read_body(environ)
+        if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
+            return self._control(environ, body, start_response)
+        call = identify(environ, body)
+        if call is not None:
+            with self._calls_lock:
+                self._calls[call.key] += 1
+            decision = self.faults.decide(call.key)
+            if decision.latency_ms:
+                time.sleep(decision.latency_ms / 1000.0)
+            if decision.error is not None:
+                status, kind, message = decision.error
+                if kind == "deny" and call.protocol == "query":
+                    status = 403  # query-protocol services answer AccessDenied with 403
+                code = _ERROR_CODES.get((kind, call.protocol)) or _ERROR_CODES.get((kind, None))
+                if code is None:
+                    code = "ServiceUnavailable" if status == 503 else "InternalFailure"
+                    if status < 500:
+                        code = "ValidationException"
+                return self._send(start_response, *error_response(call, status, code, message))
+        # moto picks the account from this header (the scenario's account).
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account
+        if call is not None and call.protocol == "json":
+            handled = self._own_operation(call, body)
+            if handled is not None:
+                return self._send(start_response, *handled)
+        with self.lock:
+            chunks = self.moto(environ, start_response)
+            # moto builds whole responses; read them while holding the lock.
+            return [b"".join(chunks)]
+
+    def _own_operation(
+        self, call: Call, body: bytes
+    ) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            return error_response(call, 400, "SerializationException", "Malformed JSON body.")
+        try:
+            if call.service == "sagemaker" and call.operation in STUDIO_OPERATIONS:
+                result = self.studio.handle(call.operation, params, call.region)
+            elif call.service == "sagemaker" and call.operation == "ListTags":
+                studio_tags = self.studio.list_tags(str(params.get("ResourceArn", "")))
+                if studio_tags is None:
+                    return None  # moto's resources (endpoints, jobs, ...)
+                result = studio_tags
+            elif call.service == "pricing" and call.operation == "GetProducts":
+                result = self.prices.get_products(params)
+            elif call.service == "pricing" and call.operation == "DescribeServices":
+                result = {
+                    "Services": [
+                        {
+                            "ServiceCode": "AmazonSageMaker",
+                            "AttributeNames": [
+                                "regionCode",
+                                "instanceName",
+                                "component",
+                                "platoinstancetype",
+                                "usagetype",
+                                "location",
+                            ],
+                        }
+                    ],
+                    "FormatVersion": "aws_v1",
+                }
+            elif call.service == "pricing":
+                return error_response(
+                    call,
+                    400,
+                    "UnknownOperationException",
+                    f"{call.operation} is not supported by the sandbox.",
+                )
+            else:
+                return None
+        except StudioError as exc:
+            return error_response(call, exc.status, exc.code, exc.message)
+        payload = json.dumps(result, default=_json_default).encode()
+        headers = [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+            ("Content-Length", str(len(payload))),
+        ]
+        return "200 OK", headers, payload
+
+    # -- control API -------------------------------------------------------------------
+
+    def _control(self, environ: dict[str, Any], body: bytes, start_response: Any) -> Any:
+        method = environ.get("REQUEST_METHOD", "GET")
+        route = environ.get("PATH_INFO", "")[len(CONTROL_PREFIX) :].strip("/")
+        try:
+            data = json.loads(body) if body.strip() else None
+        except ValueError:
+            return self._reply(start_response, 400, {"error": "body is not valid JSON"})
+        try:
+            if (method, route) == ("POST", "scenario"):
+                return self._reply(start_response, 200, self.load(data))
+            if (method, route) == ("GET", "scenario"):
+                return self._reply(start_response, 200, {"scenario": self.scenario})
+            if (method, route) == ("GET", "metadata"):
+                meta = resource_metadata(self.scenario)
+                if meta is None:
+                    return self._reply(start_response, 404, {"error": "the scenario has no 'me'"})
+                return self._reply(start_response, 200, meta)
+            if (method, route) == ("POST", "reset"):
+                self.reset()
+                return self._reply(start_response, 200, {"reset": True})
+            if (method, route) == ("GET", "calls"):
+                return self._reply(start_response, 200, self.calls())
+            if (method, route) == ("POST", "calls/reset"):
+                self.reset_calls()
+                return self._reply(start_response, 200, {})
+            if (method, route) == ("POST", "faults"):
+                self.faults.add(data)
+                return self._reply(start_response, 200, self.faults.as_dict())
+            if (method, route) == ("DELETE", "faults"):
+                self.faults.clear()
+                return self._reply(start_response, 200, self.faults.as_dict())
+            if (method, route) == ("GET", "faults"):
+                return self._reply(start_response, 200, self.faults.as_dict())
+            if (method, route) in (("GET", ""), ("GET", "status")):
+                return self._reply(
+                    start_response,
+                    200,
+                    {
+                        "region": self.region,
+                        "account": self.account,
+                        "loaded": self.scenario is not None,
+                    },
+                )
+        except ScenarioError as exc:
+            return self._reply(start_response, 400, {"error": str(exc), "field": exc.field})
+        except FaultError as exc:
+            return self._reply(start_response, 400, {"error": str(exc)})
+        except Exception as exc:  # noqa: BLE001 - the control API reports, never crashes
+            return self._reply(start_response, 500, {"error": f"{type(exc).__name__}: {exc}"})
+        return self._reply(
+            start_response, 404, {"error": f"no control route {method} /_sandbox/{route}"}
+        )
+
+    @staticmethod
+    def _send(
+        start_response: Any, status: str, headers: list[tuple[str, str]], body: bytes
+    ) -> list[bytes]:
+        start_response(status, headers)
+        return [body]
+
+    def _reply(self, start_response: Any, status: int, payload: Any) -> list[bytes]:
+        body = json.dumps(payload, default=_json_default).encode()
+        reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}.get(status, "Error")
+        return self._send(
+            start_response,
+            f"{status} {reason}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            body,
+        )
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    body = stream.read(length) if (stream is not None and length > 0) else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    return body

@@ -1,0 +1,50 @@
+"""SageMaker's `resource-metadata.json` for the scenario's `me` (what the app would read
+at /opt/ml/metadata/resource-metadata.json on SageMaker)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from . import arns
+
+
+def resource_metadata(scenario: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The metadata file's content, or None when `me` is absent (not on SageMaker)."""
+    me = (scenario or {}).get("me")
+    if not me:
+        return None
+    region, account = scenario["region"], scenario["account"]  # type: ignore[index]
+    if "notebook_instance" in me:
+        name = me["notebook_instance"]
+        return {
+            "ResourceArn": arns.notebook_instance_arn(region, account, name),
+            "ResourceName": name,
+        }
+    app_type, name, domain = me["app_type"], me.get("app_name", "default"), me["domain"]
+    if "space" in me:
+        # New Studio: apps belong to a space; UserProfileName is empty.
+        return {
+            "AppType": app_type,
+            "DomainId": domain,
+            "SpaceName": me["space"],
+            "UserProfileName": "",
+            "ResourceArn": arns.app_arn(region, account, domain, me["space"], app_type, name),
+            "ResourceName": name,
+            "AppImageVersion": "",
+        }
+    return {
+        "AppType": app_type,
+        "DomainId": domain,
+        "UserProfileName": me["user"],
+        "ResourceArn": arns.app_arn(region, account, domain, me["user"], app_type, name),
+        "ResourceName": name,
+    }
+
+
+def write_metadata(metadata: dict[str, Any], path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(metadata, indent=2) + "\n")
+    return path

@@ -1,0 +1,444 @@
+"""Scenario files: what the sandbox account contains. Validation only, no AWS state here.
+
+`parse_scenario(data)` checks a whole scenario and returns a normalised copy, or raises
+`ScenarioError` naming the offending field (e.g. ``domains[0].apps[2].space``). The loader
+only touches the sandbox after this succeeded, so nothing is ever half-loaded.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+APP_TYPES = (
+    "JupyterServer",
+    "KernelGateway",
+    "DetailedProfiler",
+    "TensorBoard",
+    "CodeEditor",
+    "JupyterLab",
+    "RStudioServerPro",
+    "RSessionGateway",
+    "Canvas",
+)
+# Apps that run in a space (new Studio); the others belong to a user profile.
+SPACE_APP_TYPES = ("JupyterLab", "CodeEditor")
+APP_STATUSES = ("Deleted", "Deleting", "Failed", "InService", "Pending")
+JOB_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
+ENDPOINT_STATUSES = (
+    "OutOfService",
+    "Creating",
+    "Updating",
+    "SystemUpdating",
+    "RollingBack",
+    "InService",
+    "Deleting",
+    "Failed",
+    "UpdateRollbackFailed",
+)
+NOTEBOOK_STATUSES = (
+    "Pending",
+    "InService",
+    "Stopping",
+    "Stopped",
+    "Failed",
+    "Deleting",
+    "Updating",
+)
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+class ScenarioError(ValueError):
+    """An invalid scenario; `field` is the path of the offending value."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def read_scenario_file(path: str | Path) -> Any:
+    """A scenario file's data: JSON, or YAML (`.yaml`/`.yml`, needs PyYAML)."""
+    path = Path(path)
+    text = path.read_text()
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml  # PyYAML ships with jupyter_server's dependencies
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{path}: not valid YAML: {exc}") from None
+    return json.loads(text)
+
+
+def parse_duration(value: Any, field: str) -> float:
+    """'90s' / '45m' / '3h' / '9d' -> seconds."""
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ScenarioError(field, f"bad duration {value!r}; use e.g. '90s', '45m', '3h', '9d'")
+    return float(match.group(1)) * _SECONDS[match.group(2)]
+
+
+class _Checker:
+    """Small helpers that raise `ScenarioError` with the field path."""
+
+    def obj(self, value: Any, field: str, allowed: dict[str, bool]) -> dict[str, Any]:
+        """`allowed` maps key -> required."""
+        if not isinstance(value, dict):
+            raise ScenarioError(field, "must be an object")
+        for key in value:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                raise ScenarioError(_join(field, key), f"unknown key (known keys: {known})")
+        for key, required in allowed.items():
+            if required and key not in value:
+                raise ScenarioError(_join(field, key), "is required")
+        return value
+
+    def lst(self, value: Any, field: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise ScenarioError(field, "must be a list")
+        return value
+
+    def string(self, value: Any, field: str, pattern: re.Pattern[str] | None = None) -> str:
+        if not isinstance(value, str) or not value:
+            raise ScenarioError(field, "must be a non-empty string")
+        if pattern is not None and not pattern.match(value):
+            raise ScenarioError(field, f"{value!r} is not a valid name")
+        return value
+
+    def number(self, value: Any, field: str, minimum: float = 0, integer: bool = False) -> Any:
+        ok = isinstance(value, int) if integer else isinstance(value, int | float)
+        if isinstance(value, bool) or not ok or value < minimum:
+            kind = "an integer" if integer else "a number"
+            raise ScenarioError(field, f"must be {kind} >= {minimum}")
+        return value
+
+    def choice(self, value: Any, field: str, choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            raise ScenarioError(field, f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def tags(self, value: Any, field: str) -> dict[str, str]:
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise ScenarioError(field, "must be an object of string keys and string values")
+        return value
+
+    def unique(self, names: list[str], field: str, what: str) -> None:
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            if name in seen:
+                raise ScenarioError(f"{field}[{i}]", f"duplicate {what} {name!r}")
+            seen.add(name)
+
+
+def _join(field: str, key: str) -> str:
+    return f"{field}.{key}" if field else key
+
+
+_TOP = {
+    "region": False,
+    "account": False,
+    "domains": False,
+    "deleted_domain_efs": False,
+    "endpoints": False,
+    "training_jobs": False,
+    "processing_jobs": False,
+    "transform_jobs": False,
+    "notebook_instances": False,
+    "prices": False,
+    "me": False,
+    "app_delete_seconds": False,
+    "description": False,
+}
+_DOMAIN = {
+    "id": True,
+    "name": False,
+    "efs_gb": False,
+    "user_profiles": False,
+    "spaces": False,
+    "apps": False,
+    "age": False,
+}
+_SPACE = {"name": True, "owner": False, "ebs_gb": False, "age": False}
+_APP = {
+    "type": True,
+    "space": False,
+    "user": False,
+    "name": False,
+    "instance": False,
+    "status": False,
+    "age": False,
+}
+_ENDPOINT = {
+    "name": True,
+    "age": False,
+    "invocations_24h": False,
+    "tags": False,
+    "variants": True,
+    "status": False,
+}
+_VARIANT = {
+    "name": False,
+    "instance": False,
+    "count": False,
+    "volume_gb": False,
+    "serverless": False,
+}
+_SERVERLESS = {"memory_mb": True, "max_concurrency": False}
+_JOB = {
+    "name": True,
+    "instance": True,
+    "count": False,
+    "spot": False,
+    "status": False,
+    "age": False,
+    "tags": False,
+    "volume_gb": False,
+}
+_NOTEBOOK = {
+    "name": True,
+    "instance": True,
+    "volume_gb": False,
+    "status": False,
+    "age": False,
+    "tags": False,
+}
+_PRICE = {
+    "region": True,
+    "component": True,
+    "instance_type": False,
+    "usd": True,
+    "unit": False,
+    "usage_type": False,
+    "source_id": False,
+}
+_ORPHAN = {"domain_id": True, "efs_gb": False}
+
+
+def parse_scenario(data: Any) -> dict[str, Any]:
+    """Validate a scenario; return a normalised deep copy (defaults filled, ages in seconds)."""
+    c = _Checker()
+    s = copy.deepcopy(c.obj(data, "", _TOP))
+    s["region"] = c.string(
+        s.get("region", "us-east-1"), "region", re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+    )
+    s["account"] = c.string(s.get("account", "123456789012"), "account", re.compile(r"^\d{12}$"))
+    s["app_delete_seconds"] = c.number(s.get("app_delete_seconds", 2), "app_delete_seconds")
+    for key in (
+        "domains",
+        "deleted_domain_efs",
+        "endpoints",
+        "training_jobs",
+        "processing_jobs",
+        "transform_jobs",
+        "notebook_instances",
+        "prices",
+    ):
+        s[key] = c.lst(s.get(key, []), key)
+
+    c.unique(
+        [d.get("id") if isinstance(d, dict) else None for d in s["domains"]], "domains", "domain id"
+    )
+    for i, domain in enumerate(s["domains"]):
+        _domain(c, domain, f"domains[{i}]")
+    c.unique([d["name"] for d in s["domains"]], "domains", "domain name")
+    for i, orphan in enumerate(s["deleted_domain_efs"]):
+        f = f"deleted_domain_efs[{i}]"
+        c.obj(orphan, f, _ORPHAN)
+        c.string(orphan["domain_id"], f"{f}.domain_id")
+        if any(d["id"] == orphan["domain_id"] for d in s["domains"]):
+            raise ScenarioError(f"{f}.domain_id", "names a domain that exists; it must be deleted")
+        orphan["efs_gb"] = c.number(orphan.get("efs_gb", 0), f"{f}.efs_gb")
+
+    c.unique(
+        [e.get("name") for e in s["endpoints"] if isinstance(e, dict)], "endpoints", "endpoint"
+    )
+    for i, endpoint in enumerate(s["endpoints"]):
+        _endpoint(c, endpoint, f"endpoints[{i}]")
+    for key in ("training_jobs", "processing_jobs", "transform_jobs"):
+        c.unique([j.get("name") for j in s[key] if isinstance(j, dict)], key, "job")
+        for i, job in enumerate(s[key]):
+            _job(c, job, f"{key}[{i}]")
+    c.unique(
+        [n.get("name") for n in s["notebook_instances"] if isinstance(n, dict)],
+        "notebook_instances",
+        "notebook instance",
+    )
+    for i, nb in enumerate(s["notebook_instances"]):
+        f = f"notebook_instances[{i}]"
+        c.obj(nb, f, _NOTEBOOK)
+        c.string(nb["name"], f"{f}.name", _NAME)
+        c.string(nb["instance"], f"{f}.instance")
+        nb["volume_gb"] = c.number(nb.get("volume_gb", 5), f"{f}.volume_gb", 5, integer=True)
+        nb["status"] = c.choice(nb.get("status", "InService"), f"{f}.status", NOTEBOOK_STATUSES)
+        nb["age_s"] = parse_duration(nb.get("age", "0s"), f"{f}.age")
+        nb["tags"] = c.tags(nb.get("tags", {}), f"{f}.tags")
+    for i, row in enumerate(s["prices"]):
+        f = f"prices[{i}]"
+        c.obj(row, f, _PRICE)
+        for key in ("region", "component", "usd"):
+            c.string(row[key], f"{f}.{key}")
+        try:
+            float(row["usd"])
+        except ValueError:
+            raise ScenarioError(f"{f}.usd", f"{row['usd']!r} is not a decimal string") from None
+        row.setdefault("instance_type", "")
+        row.setdefault("unit", "Hrs")
+        row.setdefault("usage_type", "")
+        row.setdefault("source_id", "scenario")
+    if "me" in s and s["me"] is not None:
+        _me(c, s["me"], s)
+    return s
+
+
+def _domain(c: _Checker, d: Any, f: str) -> None:
+    c.obj(d, f, _DOMAIN)
+    c.string(d["id"], f"{f}.id", re.compile(r"^d-[a-z0-9]{1,61}$"))
+    d["name"] = c.string(d.get("name", d["id"]), f"{f}.name", _NAME)
+    d["efs_gb"] = c.number(d.get("efs_gb", 0), f"{f}.efs_gb")
+    d["age_s"] = parse_duration(d.get("age", "90d"), f"{f}.age")
+    users = c.lst(d.get("user_profiles", []), f"{f}.user_profiles")
+    for i, user in enumerate(users):
+        c.string(user, f"{f}.user_profiles[{i}]", _NAME)
+    c.unique(users, f"{f}.user_profiles", "user profile")
+    d["user_profiles"] = users
+    spaces = c.lst(d.get("spaces", []), f"{f}.spaces")
+    for i, space in enumerate(spaces):
+        sf = f"{f}.spaces[{i}]"
+        c.obj(space, sf, _SPACE)
+        c.string(space["name"], f"{sf}.name", _NAME)
+        owner = space.get("owner")
+        if owner is not None and owner not in users:
+            raise ScenarioError(
+                f"{sf}.owner", f"user profile {owner!r} is not in {f}.user_profiles"
+            )
+        space["ebs_gb"] = c.number(space.get("ebs_gb", 5), f"{sf}.ebs_gb", 5, integer=True)
+        space["age_s"] = parse_duration(space.get("age", "30d"), f"{sf}.age")
+    c.unique([s["name"] for s in spaces], f"{f}.spaces", "space")
+    d["spaces"] = spaces
+    space_names = {s["name"] for s in spaces}
+    apps = c.lst(d.get("apps", []), f"{f}.apps")
+    keys = set()
+    for i, app in enumerate(apps):
+        af = f"{f}.apps[{i}]"
+        c.obj(app, af, _APP)
+        c.choice(app["type"], f"{af}.type", APP_TYPES)
+        app["name"] = c.string(app.get("name", "default"), f"{af}.name")
+        has_space, has_user = "space" in app, "user" in app
+        if has_space == has_user:
+            raise ScenarioError(af, "needs exactly one of 'space' or 'user'")
+        if has_space:
+            if app["space"] not in space_names:
+                raise ScenarioError(
+                    f"{af}.space", f"space {app['space']!r} does not exist in {f}.spaces"
+                )
+        elif app["user"] not in users:
+            raise ScenarioError(
+                f"{af}.user", f"user profile {app['user']!r} is not in {f}.user_profiles"
+            )
+        if has_space and app["type"] not in SPACE_APP_TYPES:
+            raise ScenarioError(f"{af}.type", f"{app['type']} apps belong to a user, not a space")
+        if has_user and app["type"] in SPACE_APP_TYPES:
+            raise ScenarioError(f"{af}.type", f"{app['type']} apps run in a space; use 'space'")
+        if "instance" in app:
+            c.string(app["instance"], f"{af}.instance")
+        app["status"] = c.choice(app.get("status", "InService"), f"{af}.status", APP_STATUSES)
+        app["age_s"] = parse_duration(app.get("age", "0s"), f"{af}.age")
+        key = (app.get("space") or app.get("user"), app["type"], app["name"])
+        if key in keys and app["status"] != "Deleted":
+            raise ScenarioError(af, f"duplicate app {key}")
+        keys.add(key)
+    d["apps"] = apps
+
+
+def _endpoint(c: _Checker, e: Any, f: str) -> None:
+    c.obj(e, f, _ENDPOINT)
+    c.string(e["name"], f"{f}.name", _NAME)
+    e["age_s"] = parse_duration(e.get("age", "0s"), f"{f}.age")
+    e["invocations_24h"] = c.number(
+        e.get("invocations_24h", 0), f"{f}.invocations_24h", integer=True
+    )
+    e["tags"] = c.tags(e.get("tags", {}), f"{f}.tags")
+    e["status"] = c.choice(e.get("status", "InService"), f"{f}.status", ENDPOINT_STATUSES)
+    variants = c.lst(e["variants"], f"{f}.variants")
+    if not variants:
+        raise ScenarioError(f"{f}.variants", "needs at least one variant")
+    for i, v in enumerate(variants):
+        vf = f"{f}.variants[{i}]"
+        c.obj(v, vf, _VARIANT)
+        v["name"] = c.string(
+            v.get("name", "AllTraffic" if len(variants) == 1 else f"variant-{i + 1}"), f"{vf}.name"
+        )
+        if ("serverless" in v) == ("instance" in v):
+            raise ScenarioError(vf, "needs exactly one of 'instance' or 'serverless'")
+        if "serverless" in v:
+            sv = c.obj(v["serverless"], f"{vf}.serverless", _SERVERLESS)
+            c.number(sv["memory_mb"], f"{vf}.serverless.memory_mb", 1024, integer=True)
+            sv["max_concurrency"] = c.number(
+                sv.get("max_concurrency", 1), f"{vf}.serverless.max_concurrency", 1, integer=True
+            )
+        else:
+            c.string(v["instance"], f"{vf}.instance")
+            v["count"] = c.number(v.get("count", 1), f"{vf}.count", 0, integer=True)
+            if "volume_gb" in v:
+                c.number(v["volume_gb"], f"{vf}.volume_gb", 1, integer=True)
+    c.unique([v["name"] for v in variants], f"{f}.variants", "variant")
+
+
+def _job(c: _Checker, j: Any, f: str) -> None:
+    c.obj(j, f, _JOB)
+    c.string(j["name"], f"{f}.name", _NAME)
+    c.string(j["instance"], f"{f}.instance")
+    j["count"] = c.number(j.get("count", 1), f"{f}.count", 1, integer=True)
+    j["volume_gb"] = c.number(j.get("volume_gb", 30), f"{f}.volume_gb", 1, integer=True)
+    if not isinstance(j.get("spot", False), bool):
+        raise ScenarioError(f"{f}.spot", "must be true or false")
+    j["spot"] = j.get("spot", False)
+    j["status"] = c.choice(j.get("status", "InProgress"), f"{f}.status", JOB_STATUSES)
+    j["age_s"] = parse_duration(j.get("age", "0s"), f"{f}.age")
+    j["tags"] = c.tags(j.get("tags", {}), f"{f}.tags")
+
+
+def _me(c: _Checker, me: Any, s: dict[str, Any]) -> None:
+    f = "me"
+    if isinstance(me, dict) and "notebook_instance" in me:
+        c.obj(me, f, {"notebook_instance": True})
+        if not any(n["name"] == me["notebook_instance"] for n in s["notebook_instances"]):
+            raise ScenarioError(
+                "me.notebook_instance", f"{me['notebook_instance']!r} is not in notebook_instances"
+            )
+        return
+    c.obj(
+        me, f, {"domain": True, "space": False, "user": False, "app_type": True, "app_name": False}
+    )
+    domain = next((d for d in s["domains"] if d["id"] == me["domain"]), None)
+    if domain is None:
+        raise ScenarioError("me.domain", f"domain {me['domain']!r} is not in domains")
+    c.choice(me["app_type"], "me.app_type", APP_TYPES)
+    me.setdefault("app_name", "default")
+    if ("space" in me) == ("user" in me):
+        raise ScenarioError(f, "needs exactly one of 'space' or 'user'")
+    owner_key = "space" if "space" in me else "user"
+    match = [
+        a
+        for a in domain["apps"]
+        if a.get(owner_key) == me[owner_key]
+        and a["type"] == me["app_type"]
+        and a["name"] == me["app_name"]
+        and a["status"] in ("InService", "Pending")
+    ]
+    if not match:
+        raise ScenarioError(
+            f"me.{owner_key}",
+            f"no running {me['app_type']} app {me['app_name']!r} "
+            f"of {me[owner_key]!r} in {me['domain']}",
+        )
