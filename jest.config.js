@@ -29,5 +29,9 @@ module.exports = {
   coverageReporters: ['lcov', 'text'],
   testRegex: 'labextension/src/.*/.*.spec.ts[x]?$',
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`],
-  globals: { 'ts-jest': { tsconfig: 'tsconfig.test.json' } }
+  // ts-jest options belong in `transform` (defining them under `globals` is deprecated).
+  transform: {
+    ...baseConfig.transform,
+    '^.+\\.tsx?$': ['ts-jest/legacy', { tsconfig: './tsconfig.test.json' }]
+  }
 };

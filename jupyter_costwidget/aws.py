@@ -27,6 +27,8 @@ _IAM_PREFIX = {
     "ce": "ce",
     "budgets": "budgets",
     "sts": "sts",
+    "resourcegroupstaggingapi": "tag",
+    "tagging": "tag",
 }
 
 ACCESS_DENIED_CODES = {
@@ -38,11 +40,25 @@ ACCESS_DENIED_CODES = {
     "ExpiredToken",
     "ExpiredTokenException",
 }
-THROTTLE_CODES = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
+THROTTLE_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+}
+
+
+# Operations whose IAM action is not named after them.
+_IAM_ACTIONS = {
+    "budgets.DescribeBudgets": "budgets:ViewBudget",
+    "budgets.DescribeBudget": "budgets:ViewBudget",
+}
 
 
 def iam_action(source: str) -> str:
     """'sagemaker.ListApps' -> 'sagemaker:ListApps' (the IAM action to grant)."""
+    if source in _IAM_ACTIONS:
+        return _IAM_ACTIONS[source]
     service, _, operation = source.partition(".")
     return f"{_IAM_PREFIX.get(service, service)}:{operation}"
 
@@ -60,7 +76,12 @@ class AwsError(Exception):
         return f"{self.source}: {self.code}: {self.message}"
 
     def as_dict(self) -> dict[str, str]:
-        return {"source": self.source, "code": self.code, "message": self.message, "hint": self.hint}
+        return {
+            "source": self.source,
+            "code": self.code,
+            "message": self.message,
+            "hint": self.hint,
+        }
 
 
 def describe_error(source: str, exc: BaseException) -> AwsError:
@@ -78,7 +99,9 @@ def describe_error(source: str, exc: BaseException) -> AwsError:
         else:
             hint = "AWS rejected the request; see the message."
         return AwsError(source, code, message, hint)
-    if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
+    if isinstance(
+        exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError
+    ):
         return AwsError(
             source,
             "NoCredentials",
@@ -107,14 +130,17 @@ def describe_error(source: str, exc: BaseException) -> AwsError:
             "Check the network or c.CostWidget.endpoint_url.",
         )
     # Never echo arbitrary exception text that could contain secrets: type name only.
-    return AwsError(source, type(exc).__name__, "The call failed unexpectedly.", "See the server log.")
+    return AwsError(
+        source, type(exc).__name__, "The call failed unexpectedly.", "See the server log."
+    )
 
 
 class AwsClients:
     """Thread-safe factory of boto3 clients for one region, with adaptive retries.
 
-    One boto3 Session per thread (Sessions are not thread-safe); clients themselves are
-    thread-safe and cached per (thread, service).
+    boto3 clients are thread-safe (Sessions are not): one client per service, made once
+    under a lock from its own Session and shared by all worker threads. Making a client costs
+    ~0.1 s, so per-thread clients made a scan's first calls slow.
     """
 
     def __init__(
@@ -132,19 +158,22 @@ class AwsClients:
             connect_timeout=5,
             read_timeout=30,
         )
-        self._local = threading.local()
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     def client(self, service: str) -> Any:
-        cache: dict[str, Any] = getattr(self._local, "clients", None) or {}
-        self._local.clients = cache
-        if service not in cache:
-            session = boto3.session.Session()
-            # The Pricing API lives only in a few regions; us-east-1 serves every region's prices.
-            region = "us-east-1" if service == "pricing" else self.region
-            cache[service] = session.client(
-                service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
-            )
-        return cache[service]
+        client = self._clients.get(service)
+        if client is not None:
+            return client
+        with self._clients_lock:
+            if service not in self._clients:
+                session = boto3.session.Session()
+                # The Pricing API lives only in a few regions; us-east-1 serves every region.
+                region = "us-east-1" if service == "pricing" else self.region
+                self._clients[service] = session.client(
+                    service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
+                )
+            return self._clients[service]
 
     def call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
         """Call one operation ("ListApps"), raising `AwsError` on failure."""
@@ -191,7 +220,14 @@ def _display_service(service: str) -> str:
 def _snake(operation: str) -> str:
     out = []
     for i, ch in enumerate(operation):
-        if ch.isupper() and i and (not operation[i - 1].isupper() or (i + 1 < len(operation) and operation[i + 1].islower())):
+        if (
+            ch.isupper()
+            and i
+            and (
+                not operation[i - 1].isupper()
+                or (i + 1 < len(operation) and operation[i + 1].islower())
+            )
+        ):
             out.append("_")
         out.append(ch.lower())
     return "".join(out)

@@ -12,7 +12,7 @@ from .state import CostWidgetState
 
 # Modules with a `setup(state)` that registers their services on the shared state, in
 # start order. Each feature adds its module name here.
-FEATURE_SETUP_MODULES: tuple[str, ...] = ()
+FEATURE_SETUP_MODULES: tuple[str, ...] = ("engine", "idle", "billing")
 
 
 def load(server_app: Any) -> CostWidgetState:

@@ -81,7 +81,12 @@ ROUTES: list[tuple[str, type[CostWidgetHandler]]] = [("version", VersionHandler)
 
 
 # Feature modules that define a ROUTES list; each feature adds its module name here.
-FEATURE_ROUTE_MODULES: tuple[str, ...] = ()
+FEATURE_ROUTE_MODULES: tuple[str, ...] = (
+    "routes_stop",
+    "routes_spend",
+    "routes_idle",
+    "routes_billing",
+)
 
 
 def _feature_routes() -> list[tuple[str, type[CostWidgetHandler]]]:

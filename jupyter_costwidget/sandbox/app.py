@@ -1,5 +1,6 @@
 """The sandbox's WSGI application: control API, call counts and faults in front of moto,
-plus the operations moto lacks (Studio user profiles/spaces/apps, Pricing GetProducts)."""
+plus the operations moto lacks (Studio user profiles/spaces/apps, Pricing GetProducts, Cost
+Explorer from the scenario's `billing`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from moto.server import DomainDispatcherApplication, create_backend_app
 
 from . import job_stops as _job_stops  # noqa: F401 - adds Stop*Job to moto
 from . import loader
+from .billing import OPERATIONS as CE_OPERATIONS
+from .billing import BillingError, CostExplorer, load_budgets
 from .faults import FaultError, Faults
 from .metadata import resource_metadata
 from .pricing import PriceList
@@ -54,6 +57,7 @@ class SandboxApp:
         self.account = DEFAULT_ACCOUNT
         self.studio = StudioBackend(self._domain_exists)
         self.prices = PriceList()
+        self.cost_explorer = CostExplorer()
         self.faults = Faults()
         self._calls: Counter[str] = Counter()
         self._calls_lock = threading.Lock()
@@ -69,6 +73,7 @@ class SandboxApp:
             loader.reset_moto()
             self.studio.reset()
             self.prices.set_overrides([])
+            self.cost_explorer.set(None)
             self.scenario = None
             self.region, self.account = DEFAULT_REGION, DEFAULT_ACCOUNT
         self.faults.clear()
@@ -84,9 +89,12 @@ class SandboxApp:
             try:
                 loader.apply(scenario, self.studio)
                 self.prices.set_overrides(scenario["prices"])
+                load_budgets(scenario.get("billing"), self.account)
+                self.cost_explorer.set(scenario.get("billing"))
             except Exception:
                 loader.reset_moto()
                 self.studio.reset()
+                self.cost_explorer.set(None)
                 self.scenario = None
                 raise
             self.scenario = scenario
@@ -150,6 +158,8 @@ class SandboxApp:
                 if studio_tags is None:
                     return None  # moto's resources (endpoints, jobs, ...)
                 result = studio_tags
+            elif call.service == "ce" and call.operation in CE_OPERATIONS:
+                result = self.cost_explorer.handle(call.operation, params)
             elif call.service == "pricing" and call.operation == "GetProducts":
                 result = self.prices.get_products(params)
             elif call.service == "pricing" and call.operation == "DescribeServices":
@@ -178,7 +188,7 @@ class SandboxApp:
                 )
             else:
                 return None
-        except StudioError as exc:
+        except (StudioError, BillingError) as exc:
             return error_response(call, exc.status, exc.code, exc.message)
         payload = json.dumps(result, default=_json_default).encode()
         headers = [

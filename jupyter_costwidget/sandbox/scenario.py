@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,7 @@ _TOP = {
     "me": False,
     "app_delete_seconds": False,
     "description": False,
+    "billing": False,
 }
 _DOMAIN = {
     "id": True,
@@ -297,7 +299,170 @@ def parse_scenario(data: Any) -> dict[str, Any]:
         row.setdefault("source_id", "scenario")
     if "me" in s and s["me"] is not None:
         _me(c, s["me"], s)
+    if s.get("billing") is not None:
+        s["billing"] = parse_billing(c, s["billing"], "billing", _today())
     return s
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+_BILLING = {
+    "month_to_date": False,
+    "by_usage_type": False,
+    "daily": False,
+    "forecast": False,
+    "cost_allocation_tags_active": False,
+    "by_tag": False,
+    "budgets": False,
+}
+_DAY = {"date": False, "days_ago": False, "amount": True, "by_usage_type": False}
+_BUDGET = {
+    "name": True,
+    "limit": True,
+    "actual": False,
+    "forecast": False,
+    "services": False,
+    "time_unit": False,
+}
+_TIME_UNITS = ("DAILY", "MONTHLY", "QUARTERLY", "ANNUALLY")
+# Cent-level slack for sums of amounts written by hand.
+_SLACK = 0.005
+
+
+def parse_billing(c: _Checker, b: Any, f: str, today: date) -> dict[str, Any]:
+    """Cost Explorer and Budgets data. Daily dates are resolved against `today` (UTC), so
+    a scenario written with `days_ago` works on any day."""
+    c.obj(b, f, _BILLING)
+    month_start = today.replace(day=1)
+    daily = c.lst(b.get("daily", []), f"{f}.daily")
+    seen: set[str] = set()
+    for i, day in enumerate(daily):
+        df = f"{f}.daily[{i}]"
+        c.obj(day, df, _DAY)
+        if ("date" in day) == ("days_ago" in day):
+            raise ScenarioError(df, "needs exactly one of 'date' or 'days_ago'")
+        if "days_ago" in day:
+            ago = c.number(day.pop("days_ago"), f"{df}.days_ago", 0, integer=True)
+            day["date"] = (today - timedelta(days=ago)).isoformat()
+        else:
+            try:
+                day["date"] = date.fromisoformat(c.string(day["date"], f"{df}.date")).isoformat()
+            except ValueError:
+                raise ScenarioError(f"{df}.date", f"{day['date']!r} is not YYYY-MM-DD") from None
+        if day["date"] > today.isoformat():
+            raise ScenarioError(f"{df}.date", "is in the future")
+        if day["date"] in seen:
+            raise ScenarioError(f"{df}.date", f"duplicate day {day['date']}")
+        seen.add(day["date"])
+        c.number(day["amount"], f"{df}.amount")
+        day["by_usage_type"] = _usage_split(
+            c, day.get("by_usage_type"), f"{df}.by_usage_type", day["amount"]
+        )
+    in_month = [d for d in daily if d["date"] >= month_start.isoformat()]
+    listed = sum(d["amount"] for d in in_month)
+    mtd = b.get("month_to_date", listed)
+    c.number(mtd, f"{f}.month_to_date")
+    if listed > mtd + _SLACK:
+        raise ScenarioError(
+            f"{f}.month_to_date",
+            f"{mtd} is less than the daily amounts of this month ({listed:.2f})",
+        )
+    b["month_to_date"] = mtd
+    b["by_usage_type"] = _usage_split(c, b.get("by_usage_type"), f"{f}.by_usage_type", mtd)
+    if b["by_usage_type"]:
+        for usage_type, amount in _sum_usage(in_month).items():
+            if amount > b["by_usage_type"].get(usage_type, 0) + _SLACK:
+                raise ScenarioError(
+                    f"{f}.by_usage_type.{usage_type}",
+                    f"is less than the daily amounts of this month ({amount:.2f})",
+                )
+    b["daily"] = sorted(daily, key=lambda d: d["date"])
+    forecast = b.get("forecast")
+    if forecast is not None:
+        c.number(forecast, f"{f}.forecast")
+        if forecast + _SLACK < mtd:
+            raise ScenarioError(
+                f"{f}.forecast", "is the month-end total; it cannot be below month_to_date"
+            )
+    b["forecast"] = forecast
+    active = b.get("cost_allocation_tags_active", False)
+    if not isinstance(active, bool):
+        raise ScenarioError(f"{f}.cost_allocation_tags_active", "must be true or false")
+    b["cost_allocation_tags_active"] = active
+    by_tag = b.get("by_tag", {})
+    if not isinstance(by_tag, dict):
+        raise ScenarioError(f"{f}.by_tag", "must be an object of tag value -> amount")
+    for value, amount in by_tag.items():
+        if tag_key_of(value) is None:
+            raise ScenarioError(
+                f"{f}.by_tag.{value}",
+                "must be a SageMaker user-profile, space or domain ARN, or '<tag key>$<value>'",
+            )
+        c.number(amount, f"{f}.by_tag.{value}")
+    for key in {tag_key_of(v) for v in by_tag}:
+        total = sum(a for v, a in by_tag.items() if tag_key_of(v) == key)
+        if total > mtd + _SLACK:
+            raise ScenarioError(f"{f}.by_tag", f"amounts for {key} exceed month_to_date")
+    b["by_tag"] = by_tag
+    budgets = c.lst(b.get("budgets", []), f"{f}.budgets")
+    for i, budget in enumerate(budgets):
+        bf = f"{f}.budgets[{i}]"
+        c.obj(budget, bf, _BUDGET)
+        c.string(budget["name"], f"{bf}.name")
+        if ":" in budget["name"] or "\\" in budget["name"]:
+            raise ScenarioError(f"{bf}.name", "may not contain ':' or '\\'")
+        c.number(budget["limit"], f"{bf}.limit")
+        budget["actual"] = c.number(budget.get("actual", 0), f"{bf}.actual")
+        budget["forecast"] = c.number(budget.get("forecast", 0), f"{bf}.forecast")
+        services = c.lst(budget.get("services", []), f"{bf}.services")
+        for j, service in enumerate(services):
+            c.string(service, f"{bf}.services[{j}]")
+        budget["services"] = services
+        budget["time_unit"] = c.choice(
+            budget.get("time_unit", "MONTHLY"), f"{bf}.time_unit", _TIME_UNITS
+        )
+    c.unique([bd["name"] for bd in budgets], f"{f}.budgets", "budget")
+    b["budgets"] = budgets
+    return b
+
+
+def _usage_split(c: _Checker, value: Any, f: str, amount: float) -> dict[str, float]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not value:
+        raise ScenarioError(f, "must be a non-empty object of usage type -> amount")
+    for usage_type, part in value.items():
+        c.number(part, f"{f}.{usage_type}")
+    if abs(sum(value.values()) - amount) > _SLACK + 1e-9 * amount:
+        raise ScenarioError(f, f"adds up to {sum(value.values()):.2f}, not {amount}")
+    return value
+
+
+def _sum_usage(days: list[dict[str, Any]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for day in days:
+        for usage_type, amount in day["by_usage_type"].items():
+            out[usage_type] = out.get(usage_type, 0.0) + amount
+    return out
+
+
+_TAGGED_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[^:]*:\d{12}:(user-profile|space|domain)/")
+_ARN_TAG_KEYS = {
+    "user-profile": "sagemaker:user-profile-arn",
+    "space": "sagemaker:space-arn",
+    "domain": "sagemaker:domain-arn",
+}
+
+
+def tag_key_of(value: str) -> str | None:
+    """The cost-allocation tag a `by_tag` key belongs to ('<key>$<value>' or an ARN)."""
+    if "$" in value:
+        key = value.split("$", 1)[0]
+        return key or None
+    match = _TAGGED_ARN.match(value)
+    return _ARN_TAG_KEYS[match.group(1)] if match else None
 
 
 def _domain(c: _Checker, d: Any, f: str) -> None:

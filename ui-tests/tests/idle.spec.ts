@@ -180,3 +180,39 @@ test.describe('idle auto-stop', () => {
     await expect(page.locator(ITEM)).toHaveText('auto-stop off');
   });
 });
+
+test.describe('auto-stop dialog', () => {
+  test.afterEach(async ({ request }) => {
+    await setIdle(request, { enabled: false, timeout_minutes: 60 });
+  });
+
+  test('lists why the server is not idle and applies the settings', async ({
+    page,
+    request
+  }) => {
+    await page.notebook.createNew('idle-dialog.ipynb');
+    // The notebook's kernel starts after the panel opens; the dialog shows a snapshot.
+    await expect
+      .poll(
+        async () =>
+          (await idle(request)).blockers.some((b: any) => b.kind === 'kernel'),
+        { timeout: 30000 }
+      )
+      .toBe(true);
+    await page.locator(ITEM).click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('Why not idle?');
+    await expect(
+      dialog.locator('[data-testid="autostop-blockers"] li', {
+        hasText: 'python3'
+      })
+    ).toBeVisible();
+    await dialog.locator('[data-testid="autostop-enabled"]').check();
+    await dialog.locator('[data-testid="autostop-timeout"]').fill('45');
+    await dialog.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.locator(ITEM)).toHaveText('auto-stop 45m');
+    const status = await idle(request);
+    expect(status.enabled).toBe(true);
+    expect(status.timeout_minutes).toBe(45);
+  });
+});

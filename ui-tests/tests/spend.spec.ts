@@ -158,6 +158,10 @@ test.describe('spend meter and panel', () => {
     }
     await expect(page.locator('.jp-Notification-Toast-Close')).toHaveCount(0);
     await page.sidebar.close('left');
+    await page
+      .locator('.lm-TabBar-tab', { hasText: 'SageMaker spend' })
+      .click();
+    await expect(panel).toBeVisible();
     await panel.evaluate(node => node.scrollTo(0, 0));
     await page.screenshot({ path: path.join(SCREENSHOTS, 'panel.png') });
   });

@@ -1,0 +1,312 @@
+"""The refresh engine: one background scan loop per server, shared by every request and tab.
+
+Scans run in a worker thread (boto3 blocks). At most one scan runs at a time: callers that
+arrive while it runs await the same future, so 50 tabs polling /spend cost no AWS calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import deque
+from datetime import datetime, timezone
+from typing import Any
+
+from .context import Context, detect_context
+from .inventory import Inventory, ScanResult
+from .spend import Thresholds, compute_spend
+
+# CloudWatch is asked about endpoint invocations at most this often (idle needs hours).
+METRICS_INTERVAL_SECONDS = 600.0
+
+
+class SpendEngine:
+    def __init__(self, state: Any, price_lookup: Any = None) -> None:
+        self.state = state
+        self.config = state.config
+        self.context: Context | None = None
+        self.inventory = Inventory(
+            aws=lambda: self.state.aws,
+            max_workers=self.config.aws_max_workers,
+            idle_endpoint_hours=self.config.idle_endpoint_hours,
+            metrics_interval=METRICS_INTERVAL_SECONDS,
+        )
+        self._price_lookup = price_lookup
+        self._catalog_error: dict[str, str] | None = None
+        self._snapshot: dict[str, Any] | None = None
+        self._snapshot_json = ""
+        self._snapshot_at = 0.0  # monotonic time of the last finished scan
+        self._inflight: asyncio.Future[dict[str, Any]] | None = None
+        self._inflight_began = 0.0
+        self._scanned = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+        self._history: deque[dict[str, Any]] = deque()
+        self._history_lock = threading.Lock()
+        self.scans = 0
+        self.last_scan: dict[str, Any] = {}
+
+    # ------------------------------------------------------------- service API
+    async def start(self) -> None:
+        self._wake = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
+                pass
+            self._task = None
+        self.inventory.close()
+
+    async def _loop(self) -> None:
+        assert self._wake is not None
+        while True:
+            self._wake.clear()  # an invalidate() during the scan below wakes the next one
+            try:
+                await self.refresh(force=True)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the loop must survive anything a scan throws
+                self.state.log.exception("costwidget: spend scan failed")
+            try:
+                await asyncio.wait_for(
+                    self._wake.wait(), timeout=max(1.0, self.config.refresh_seconds)
+                )
+            except asyncio.TimeoutError:
+                pass
+
+    def invalidate(self) -> None:
+        """Something changed (a stop): rescan soon; cached describes stay valid."""
+        self._snapshot_at = 0.0
+        if self._wake is not None:
+            self._wake.set()
+
+    # ---------------------------------------------------------------- queries
+    async def refresh(self, force: bool = False, retry_denied: bool = False) -> dict[str, Any]:
+        """The latest snapshot; scans if forced, missing or out of date. Scans are shared.
+
+        A forced refresh wants data from a scan that began after it was asked for: if the
+        scan in flight began earlier, it waits for it and then joins (or starts) the next.
+        """
+        asked = time.monotonic()
+        if retry_denied:  # a user asked: maybe they just granted the missing IAM action
+            self.inventory.forget_denials()
+        while True:
+            if self._inflight is not None:
+                began = self._inflight_began
+                result = await asyncio.shield(self._inflight)
+                if not force or began >= asked:
+                    return result
+                continue
+            fresh = time.monotonic() - self._snapshot_at < self.config.refresh_seconds
+            if self._snapshot is not None and fresh and not force:
+                return self.snapshot()
+            return await self._run_scan()
+
+    async def _run_scan(self) -> dict[str, Any]:
+        inflight: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._inflight, self._inflight_began = inflight, time.monotonic()
+        try:
+            await self.state.run_blocking(self._scan_blocking)
+            inflight.set_result(self.snapshot())
+            self._scanned.set()
+            self._scanned = asyncio.Event()
+        except BaseException as exc:
+            inflight.set_exception(exc)
+            inflight.exception()  # mark retrieved: waiters re-raise it themselves
+            raise
+        finally:
+            self._inflight = None
+        return inflight.result()
+
+    async def latest(self) -> dict[str, Any]:
+        """The snapshot as it is; waits only for the very first scan."""
+        if self._snapshot is None:
+            return await self.refresh()
+        return self.snapshot()
+
+    async def wait_for_scans(self, count: int) -> None:
+        """Until `count` scans have finished (tests and tools; no polling)."""
+        while self.scans < count:
+            await self._scanned.wait()
+
+    @property
+    def scanning(self) -> bool:
+        return self._inflight is not None
+
+    def snapshot(self) -> dict[str, Any]:
+        if self._snapshot is None:
+            return self._empty_snapshot()
+        return {**self._snapshot, **self.snapshot_meta()}
+
+    def snapshot_json(self) -> str:
+        """`snapshot()` as JSON text, from the text made once per scan."""
+        if self._snapshot is None or not self._snapshot_json:
+            return json.dumps(self.snapshot(), default=str)
+        snap = self.snapshot_meta()
+        tail = {k: snap[k] for k in ("age_seconds", "stale", "history")}
+        return f"{self._snapshot_json}, {json.dumps(tail)[1:]}"
+
+    def snapshot_meta(self) -> dict[str, Any]:
+        """age_seconds, stale and history: the fields that change between scans."""
+        assert self._snapshot is not None
+        age = time.monotonic() - self._snapshot_at if self._snapshot_at else None
+        if age is None:  # invalidated: age from the generation time
+            generated = datetime.fromisoformat(
+                self._snapshot["generated_at"].replace("Z", "+00:00")
+            )
+            age = (datetime.now(timezone.utc) - generated).total_seconds()
+        stale = bool(self._snapshot["stale_sources"]) or age > self.config.effective_stale_after()
+        with self._history_lock:  # appended by the scan thread
+            history = list(self._history)
+        return {"age_seconds": round(age, 3), "stale": stale, "history": history}
+
+    def find_resource(self, resource_id: str) -> dict[str, Any] | None:
+        for row in (self._snapshot or {}).get("resources", []):
+            if row["id"] == resource_id:
+                return row
+        return None
+
+    def status(self) -> dict[str, Any]:
+        snap = self._snapshot
+        return {
+            "scanning": self.scanning,
+            "scans": self.scans,
+            "has_snapshot": snap is not None,
+            "generated_at": snap["generated_at"] if snap else None,
+            "age_seconds": round(time.monotonic() - self._snapshot_at, 3)
+            if snap and self._snapshot_at
+            else None,
+            "stale": self.snapshot_meta()["stale"] if snap else True,
+            "errors": len(snap["errors"]) if snap else 0,
+            "refresh_seconds": self.config.refresh_seconds,
+            "last_scan": self.last_scan,
+            "environment": self.context.environment if self.context else None,
+        }
+
+    # ------------------------------------------------------------------ scan
+    def _scan_blocking(self) -> None:
+        """One full scan; runs in a worker thread."""
+        if self.context is None or not self.context.complete:
+            previous = self.context
+            self.context = detect_context(self.config, self._aws_for_region)
+            if previous is not None and previous.instance_type and not self.context.instance_type:
+                self.context.instance_type = previous.instance_type
+        ctx = self.context
+        if ctx.region:
+            self.state.use_region(ctx.region)
+        result: ScanResult = self.inventory.scan()
+        now = datetime.now(timezone.utc)
+        lookup = self._lookup()
+        spend = compute_spend(
+            result.resources,
+            ctx,
+            ctx.region or "",
+            lookup,
+            now,
+            Thresholds(self.config.idle_endpoint_hours, self.config.long_running_hours),
+        )
+        errors = list(ctx.errors) + result.errors
+        if self._catalog_error:
+            errors.append(self._catalog_error)
+        snapshot = {
+            "generated_at": now.isoformat().replace("+00:00", "Z"),
+            "currency": "USD",
+            "context": ctx.public(),
+            **spend,
+            "errors": errors,
+            "stale_sources": result.stale_sources,
+            "scan": {"calls": result.calls, "seconds": round(result.seconds, 3)},
+            "free_tier": self.config.free_tier,
+        }
+        self._record_history(now, spend["totals"]["mine"]["per_hour"])
+        # Serialized once here, off the event loop: a large account's snapshot is ~1 MB of
+        # JSON, too slow to dump per request. Requests only append the per-request fields.
+        self._snapshot_json = _dump_without_closing_brace(snapshot)
+        self._snapshot = snapshot
+        self._snapshot_at = time.monotonic()
+        self.scans += 1
+        self.last_scan = {"at": snapshot["generated_at"], **snapshot["scan"], "errors": len(errors)}
+
+    def _aws_for_region(self, region: str | None) -> Any:
+        if region:
+            self.state.use_region(region)
+        return self.state.aws
+
+    def _record_history(self, now: datetime, mine_per_hour: float | None) -> None:
+        horizon = now.timestamp() - self.config.history_hours * 3600
+        with self._history_lock:
+            self._history.append(
+                {"t": now.isoformat().replace("+00:00", "Z"), "mine_per_hour": mine_per_hour}
+            )
+            while self._history and _ts(self._history[0]["t"]) < horizon:
+                self._history.popleft()
+
+    def _lookup(self) -> Any:
+        if self._price_lookup is None:
+            try:
+                from .pricing import PriceCatalog
+
+                cache_dir = None
+                try:
+                    import os
+
+                    cache_dir = os.path.join(self.config.resolved_state_dir(), "prices")
+                except Exception:  # noqa: BLE001 - the snapshot alone is fine
+                    cache_dir = None
+                self._price_lookup = PriceCatalog.load(cache_dir).lookup
+                self._catalog_error = None
+            except Exception as exc:  # noqa: BLE001 - no prices is not a reason to stop
+                self._catalog_error = {
+                    "source": "pricing",
+                    "code": "CatalogUnavailable",
+                    "message": f"The price catalog could not be loaded ({type(exc).__name__}).",
+                    "hint": "Reinstall jupyter-costwidget; every price shows as unknown meanwhile.",
+                }
+                return lambda *_args: None
+        return self._price_lookup
+
+    def _empty_snapshot(self) -> dict[str, Any]:
+        return {
+            "generated_at": None,
+            "age_seconds": None,
+            "stale": True,
+            "currency": "USD",
+            "context": (self.context or Context()).public(),
+            "totals": {
+                s: {"per_hour": None, "accrued": None, "unpriced": 0}
+                for s in ("self", "mine", "domain", "region")
+            },
+            "resources": [],
+            "warnings": [],
+            "errors": [],
+            "stale_sources": [],
+            "history": [],
+        }
+
+
+def _dump_without_closing_brace(snapshot: dict[str, Any]) -> str:
+    """JSON of the snapshot minus its final '}'. Long lists are dumped item by item: one
+    json.dumps of a megabyte holds the GIL for tens of ms and would stall the event loop."""
+    long_keys = ("resources", "warnings")
+    head = json.dumps({k: v for k, v in snapshot.items() if k not in long_keys}, default=str)
+    parts = [head[:-1]]
+    for key in long_keys:
+        items = ",".join(json.dumps(item, default=str) for item in snapshot.get(key, []))
+        parts.append(f', "{key}": [{items}]')
+    return "".join(parts)
+
+
+def _ts(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def setup(state: Any) -> None:
+    engine = SpendEngine(state)
+    state.spend = engine
+    state.add_service("spend", engine)

@@ -1,0 +1,645 @@
+"""Idle auto-stop: a monitor inside the Jupyter server that warns, asks to save, then stops.
+
+The monitor checks every `idle_check_seconds` on the server's own event loop. It reads the
+kernel and terminal managers directly (no HTTP to itself): kernels busy or with recent
+messages, terminals with recent input or output, user input that front-ends report, CPU of
+the server's child processes, GPU use (nvidia-smi) and keep-alives are *blockers*. When none
+is left for the timeout, every connected front-end is asked to save; only when all of them
+acknowledge does `idle_actions` stop this environment's billable app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from . import idle_actions
+from .schedule import Schedule, ScheduleError
+
+if TYPE_CHECKING:
+    from .state import CostWidgetState
+
+STATES = ("disabled", "active", "idle", "warning", "stopping", "stopped", "failed")
+STATE_FILE = "idle.json"
+# A tab that has not polled for this long is gone. Generous: browsers throttle timers of
+# hidden tabs to about one a minute, and a registered tab that cannot answer in time only
+# cancels a stop (nothing is lost); tabs unregister when they close.
+CLIENT_TTL_SECONDS = 150.0
+# Front-ends report user input at most once a minute; accept a little faster, never a flood.
+ACTIVITY_MIN_INTERVAL = 10.0
+GPU_BUSY_PERCENT = 5.0
+NVIDIA_SMI_TIMEOUT = 10.0
+
+
+class IdleInputError(ValueError):
+    """A user's request the monitor refuses (the route answers 400 with this message)."""
+
+
+@dataclass
+class Blocker:
+    kind: str  # kernel | terminal | user | cpu | gpu | keepalive
+    name: str
+    detail: str
+    # True for ongoing work (busy kernel, CPU, GPU, keep-alive): it also holds a scheduled stop.
+    holds_schedule: bool = False
+
+    def public(self) -> dict[str, str]:
+        return {"kind": self.kind, "name": self.name, "detail": self.detail}
+
+
+@dataclass
+class SaveRequest:
+    """One round of "save your documents" sent to every connected front-end."""
+
+    id: str
+    deadline: float
+    reason: str
+    pending: set[str]
+    failures: list[str] = field(default_factory=list)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "deadline": _iso(self.deadline), "reason": self.reason}
+
+
+class StopCancelled(Exception):
+    """The stop was called off (failed save, no acknowledgement, new activity)."""
+
+
+class IdleMonitor:
+    """The idle state machine of one server. All methods run on the server's event loop."""
+
+    def __init__(self, state: CostWidgetState) -> None:
+        self.state = state
+        self.config = state.config
+        self.log = state.log
+        self.server_app = state.server_app
+        now = time.time()
+        self.enabled = bool(self.config.idle_enabled or self.config.idle_enforced)
+        self.timeout_minutes = float(self.config.idle_timeout_minutes)
+        self.last_active = now  # the idle clock starts when the server does
+        self.user_activity: float | None = None
+        self.keepalive_until: float | None = None
+        self.clients: dict[str, float] = {}
+        self.save_request: SaveRequest | None = None
+        self.last_action: dict[str, Any] | None = None
+        self.outcome: str | None = None  # "stopped" | "failed": shown until the next activity
+        self.blockers: list[Blocker] = []
+        self.current_state = "disabled"
+        self.stop_reason: str | None = None
+        self.checks = 0
+        self.last_check_seconds = 0.0  # wall time of the last check, for the bench
+        self._busy_since: dict[str, float] = {}
+        self._procs: dict[int, Any] = {}
+        self._nvidia_smi = shutil.which("nvidia-smi")
+        self._task: asyncio.Task[None] | None = None
+        self._stop_task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self.schedule: Schedule | None = None
+        self.schedule_error: str | None = None
+        self.schedule_next: datetime | None = None
+        try:
+            self.schedule = Schedule.parse(
+                self.config.stop_schedule, self.config.stop_schedule_timezone
+            )
+        except ScheduleError as exc:
+            self.schedule_error = str(exc)
+            self.log.error("costwidget idle: c.CostWidget.stop_schedule ignored: %s", exc)
+        self._load_choice()
+        if self.schedule:
+            self.schedule_next = self.schedule.next_after(datetime.now(timezone.utc))
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._task, self._stop_task) if t and not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.check()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the monitor must outlive a bad check
+                self.log.exception("costwidget idle: check failed")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), max(0.05, self.config.idle_check_seconds))
+            except asyncio.TimeoutError:
+                pass
+
+    def wake(self) -> None:
+        """Check now (after a settings change or a keep-alive)."""
+        self._wake.set()
+
+    # --- settings --------------------------------------------------------------------------
+    @property
+    def bounds(self) -> dict[str, float]:
+        return {
+            "min": float(self.config.idle_min_minutes),
+            "max": float(self.config.idle_max_minutes),
+        }
+
+    @property
+    def timeout_seconds(self) -> float:
+        return self.timeout_minutes * 60.0
+
+    def update_settings(self, enabled: Any = None, timeout_minutes: Any = None) -> None:
+        """The user's choice; raises `IdleInputError` for what is not allowed."""
+        if enabled is not None and not isinstance(enabled, bool):
+            raise IdleInputError("'enabled' must be true or false.")
+        if timeout_minutes is not None:
+            if isinstance(timeout_minutes, bool) or not isinstance(timeout_minutes, int | float):
+                raise IdleInputError("'timeout_minutes' must be a number.")
+            lo, hi = self.bounds["min"], self.bounds["max"]
+            if not lo <= float(timeout_minutes) <= hi:
+                raise IdleInputError(
+                    f"'timeout_minutes' must be between {lo:g} and {hi:g} minutes "
+                    "(c.CostWidget.idle_min_minutes / idle_max_minutes)."
+                )
+        if enabled is False and self.config.idle_enforced:
+            raise IdleInputError(
+                "Auto-stop is required by the administrator (c.CostWidget.idle_enforced); "
+                "it cannot be turned off."
+            )
+        if enabled is not None:
+            if enabled and not self.enabled:
+                self.last_active = time.time()  # turning it on starts a fresh clock
+            self.enabled = enabled
+        if timeout_minutes is not None:
+            self.timeout_minutes = float(timeout_minutes)
+        self.outcome = None
+        self.log.info(
+            "costwidget idle: settings changed: enabled=%s timeout=%g min",
+            self.enabled,
+            self.timeout_minutes,
+        )
+        self._save_choice()
+        self.wake()
+
+    def _state_path(self) -> str:
+        return os.path.join(self.config.resolved_state_dir(), STATE_FILE)
+
+    def _load_choice(self) -> None:
+        path = self._state_path()
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            self.log.warning("costwidget idle: ignoring unreadable %s (%s)", path, exc)
+            return
+        if not isinstance(data, dict):
+            return
+        enabled = data.get("enabled")
+        if isinstance(enabled, bool):
+            self.enabled = enabled or bool(self.config.idle_enforced)
+        timeout = data.get("timeout_minutes")
+        if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+            lo, hi = self.bounds["min"], self.bounds["max"]
+            # An admin may have narrowed the bounds since the user chose.
+            self.timeout_minutes = min(hi, max(lo, float(timeout)))
+
+    def _save_choice(self) -> None:
+        path = self._state_path()
+        data = {"enabled": self.enabled, "timeout_minutes": self.timeout_minutes}
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".idle-", suffix=".json", dir=os.path.dirname(path))
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh)
+            os.replace(tmp, path)  # atomic: a crash leaves the old or the new file, never half
+        except OSError as exc:
+            self.log.warning("costwidget idle: could not save %s (%s)", path, exc)
+
+    # --- inputs from front-ends ------------------------------------------------------------
+    def register_client(self, client_id: str) -> None:
+        self.clients[client_id] = time.time()
+
+    def unregister_client(self, client_id: str) -> None:
+        """A tab closed: it will not answer save requests any more."""
+        self.clients.pop(client_id, None)
+        req = self.save_request
+        if req is not None and client_id in req.pending:
+            req.pending.discard(client_id)
+            if not req.pending:
+                req.done.set()
+
+    def connected_clients(self) -> set[str]:
+        now = time.time()
+        for cid, seen in list(self.clients.items()):
+            if now - seen > CLIENT_TTL_SECONDS:
+                del self.clients[cid]
+        return set(self.clients)
+
+    def report_activity(self) -> bool:
+        """Real user input in a tab. Returns False when throttled (too soon after the last)."""
+        now = time.time()
+        if self.user_activity and now - self.user_activity < ACTIVITY_MIN_INTERVAL:
+            return False
+        self.user_activity = now
+        self.last_active = max(self.last_active, now)
+        self._cancel_stop("new user activity")
+        return True
+
+    def keep_running(self, minutes: float | None) -> float | None:
+        """'Keep running' (minutes None: reset the clock) or a keep-alive of `minutes`."""
+        now = time.time()
+        self.last_active = now
+        if minutes is not None:
+            if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
+                raise IdleInputError("'minutes' must be a positive number.")
+            minutes = min(float(minutes), float(self.config.idle_max_minutes))
+            self.keepalive_until = now + minutes * 60.0
+        if self._schedule_pending(now):
+            if minutes is None:
+                # "Keep running" skips this scheduled stop; the next one comes as planned.
+                self.log.info(
+                    "costwidget idle: scheduled stop at %s skipped by the user", self.schedule_next
+                )
+                self._advance_schedule()
+        self._cancel_stop("the user chose to keep running")
+        self.wake()
+        return self.keepalive_until
+
+    def saved(self, request_id: str, client_id: str, ok: bool, error: str | None) -> None:
+        req = self.save_request
+        if req is None or req.id != request_id:
+            raise IdleInputError("No such save request (it finished or was cancelled).")
+        req.pending.discard(client_id)
+        if not ok:
+            req.failures.append(error or "a front-end could not save its documents")
+        if req.failures or not req.pending:
+            req.done.set()
+
+    # --- the check ---------------------------------------------------------------------------
+    async def check(self) -> str:
+        started = time.process_time()
+        self.checks += 1
+        now = time.time()
+        blockers, latest = self._collect_manager_blockers(now)
+        blockers += await self._collect_process_blockers()
+        if self.keepalive_until and self.keepalive_until > now:
+            blockers.append(
+                Blocker(
+                    "keepalive",
+                    "keep-alive",
+                    f"kept running until {_iso(self.keepalive_until)}",
+                    holds_schedule=True,
+                )
+            )
+        if self.user_activity and now - self.user_activity < self.timeout_seconds:
+            blockers.append(
+                Blocker("user", "user input", f"last input {_ago(now - self.user_activity)} ago")
+            )
+            latest = max(latest, self.user_activity)
+        self.blockers = blockers
+        if blockers:
+            self.last_active = now
+        else:
+            self.last_active = max(self.last_active, latest)
+        if blockers:
+            self.outcome = None  # new activity: the last stop's outcome is old news
+        self.current_state = self._decide(now)
+        self.last_check_seconds = time.process_time() - started
+        return self.current_state
+
+    def _decide(self, now: float) -> str:
+        if self._stop_task and not self._stop_task.done():
+            return "stopping"
+        # A scheduled stop comes first: it does not wait for the idle timeout.
+        if self._schedule_pending(now):
+            due = self.schedule_next.timestamp()  # type: ignore[union-attr]
+            holding = [b for b in self.blockers if b.holds_schedule]
+            if not holding and now >= due:
+                self._begin_stop("schedule")
+                return "stopping"
+            if not holding:
+                return "warning"
+        if not self.enabled:
+            return "disabled"
+        if self.blockers:
+            return "active"
+        if self.outcome == "stopped":
+            return "stopped"  # nothing new happened since the stop: do not stop again
+        remaining = self.timeout_seconds - (now - self.last_active)
+        if remaining <= 0:
+            self._begin_stop("idle")
+            return "stopping"
+        if remaining <= self.config.idle_grace_minutes * 60.0:
+            return "warning"
+        return self.outcome or "idle"
+
+    def _schedule_pending(self, now: float) -> bool:
+        if not self.schedule_next:
+            return False
+        grace = self.config.idle_grace_minutes * 60.0
+        return now >= self.schedule_next.timestamp() - grace
+
+    def _advance_schedule(self) -> None:
+        if self.schedule and self.schedule_next:
+            self.schedule_next = self.schedule.next_after(self.schedule_next)
+
+    def _collect_manager_blockers(self, now: float) -> tuple[list[Blocker], float]:
+        blockers: list[Blocker] = []
+        latest = 0.0
+        timeout = self.timeout_seconds
+        km = getattr(self.server_app, "kernel_manager", None)
+        seen: set[str] = set()
+        for kid in list(km.list_kernel_ids()) if km else []:
+            try:
+                kernel = km.get_kernel(kid)
+            except KeyError:
+                continue
+            seen.add(kid)
+            name = f"{getattr(kernel, 'kernel_name', '') or 'kernel'} {kid[:8]}"
+            execution_state = getattr(kernel, "execution_state", None)
+            last = _ts(getattr(kernel, "last_activity", None))
+            if execution_state in ("busy", "starting"):
+                since = self._busy_since.setdefault(kid, last or now)
+                ceiling = self.config.idle_max_busy_hours * 3600.0
+                if self.config.idle_ignore_busy_kernels:
+                    pass
+                elif ceiling and now - since > ceiling:
+                    self.log.info("costwidget idle: kernel %s busy past idle_max_busy_hours", kid)
+                else:
+                    blockers.append(
+                        Blocker("kernel", name, f"{execution_state} for {_ago(now - since)}", True)
+                    )
+                    continue
+            else:
+                self._busy_since.pop(kid, None)
+            if last:
+                latest = max(latest, last)
+                if now - last < timeout:
+                    blockers.append(Blocker("kernel", name, f"activity {_ago(now - last)} ago"))
+        for kid in set(self._busy_since) - seen:
+            del self._busy_since[kid]
+        tm = self._terminal_manager()
+        if tm is not None and not self.config.idle_ignore_terminals:
+            for term_name, term in list(getattr(tm, "terminals", {}).items()):
+                last = _ts(getattr(term, "last_activity", None))
+                if last:
+                    latest = max(latest, last)
+                    if now - last < timeout:
+                        blockers.append(
+                            Blocker(
+                                "terminal",
+                                f"terminal {term_name}",
+                                f"input or output {_ago(now - last)} ago",
+                                holds_schedule=now - last
+                                < max(60.0, self.config.idle_check_seconds * 2),
+                            )
+                        )
+        return blockers, latest
+
+    def busy_too_long(self, kernel_id: str) -> bool:
+        """The kernel has been busy longer than `idle_max_busy_hours` (when that is set)."""
+        ceiling = self.config.idle_max_busy_hours * 3600.0
+        since = self._busy_since.get(kernel_id)
+        return bool(ceiling and since is not None and time.time() - since > ceiling)
+
+    def _terminal_manager(self) -> Any:
+        web_app = getattr(self.server_app, "web_app", None)
+        settings = getattr(web_app, "settings", {}) or {}
+        return settings.get("terminal_manager")
+
+    async def _collect_process_blockers(self) -> list[Blocker]:
+        blockers: list[Blocker] = []
+        if self.config.idle_cpu_percent > 0:
+            cpu = await self.state.run_blocking(self._cpu_percent)
+            if cpu is not None and cpu > self.config.idle_cpu_percent:
+                blockers.append(
+                    Blocker("cpu", "CPU", f"user processes at {cpu:.0f}% of a core", True)
+                )
+        if self._nvidia_smi:
+            gpu = await self._gpu_percent()
+            if gpu is not None and gpu > GPU_BUSY_PERCENT:
+                blockers.append(Blocker("gpu", "GPU", f"utilization {gpu:.0f}%", True))
+        return blockers
+
+    def _cpu_percent(self) -> float | None:
+        """CPU of the server's descendants (kernels, terminal programs), % of one core.
+
+        The server's own process is excluded: its work is answering requests and this check.
+        Process objects are kept between checks so psutil measures since the last check.
+        """
+        try:
+            import psutil
+        except ImportError:
+            return None
+        try:
+            children = psutil.Process().children(recursive=True)
+        except psutil.Error:
+            return None
+        total = 0.0
+        alive: dict[int, Any] = {}
+        for child in children:
+            proc = self._procs.get(child.pid)
+            if proc is None:
+                proc = child
+                try:
+                    proc.cpu_percent(None)  # first call primes the counter
+                except psutil.Error:
+                    continue
+                alive[child.pid] = proc
+                continue
+            try:
+                total += proc.cpu_percent(None)
+                alive[child.pid] = proc
+            except psutil.Error:
+                continue
+        self._procs = alive
+        return total
+
+    async def _gpu_percent(self) -> float | None:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                self._nvidia_smi or "nvidia-smi",
+                "--query-gpu=utilization.gpu",
+                "--format=csv,noheader,nounits",
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            out, _ = await asyncio.wait_for(proc.communicate(), NVIDIA_SMI_TIMEOUT)
+        except (OSError, asyncio.TimeoutError):
+            return None
+        values = []
+        for line in out.decode(errors="replace").splitlines():
+            try:
+                values.append(float(line.strip()))
+            except ValueError:
+                continue
+        return max(values) if values else None
+
+    # --- stopping ------------------------------------------------------------------------------
+    def _begin_stop(self, reason: str) -> None:
+        self.stop_reason = reason
+        self._stop_task = asyncio.get_running_loop().create_task(self._stop_flow(reason))
+
+    def _cancel_stop(self, why: str) -> None:
+        req = self.save_request
+        if req is not None and self._stop_task and not self._stop_task.done():
+            req.failures.append(why)
+            req.done.set()
+
+    async def _stop_flow(self, reason: str) -> None:
+        started = time.time()
+        record: dict[str, Any] = {"reason": reason, "started": _iso(started)}
+        try:
+            await self._ask_to_save(reason)
+            await self._recheck(reason)
+            if reason == "schedule":
+                self._advance_schedule()
+            context = await idle_actions.current_context(self.state)
+            result = await idle_actions.perform(self.state, self, context)
+            record.update(result)
+            record["ok"] = True
+            self.outcome = "stopped"
+            self.current_state = "stopped"
+            self.log.warning(
+                "costwidget idle: stopped (%s): %s%s",
+                reason,
+                result.get("summary"),
+                " [dry run]" if result.get("dry_run") else "",
+            )
+        except StopCancelled as exc:
+            record.update({"ok": False, "cancelled": True, "message": str(exc)})
+            self.outcome = None
+            self.current_state = "active"
+            self.log.warning("costwidget idle: stop cancelled: %s", exc)
+        except idle_actions.StopFailed as exc:
+            record.update({"ok": False, "message": exc.message, "error": exc.error, **exc.details})
+            self.outcome = "failed"
+            self.current_state = "failed"
+            self.log.error("costwidget idle: stop failed: %s", exc.message)
+        except Exception as exc:
+            record.update({"ok": False, "message": f"Unexpected error: {type(exc).__name__}"})
+            self.outcome = "failed"
+            self.current_state = "failed"
+            self.log.exception("costwidget idle: stop failed")
+        finally:
+            self.save_request = None
+        record["finished"] = _iso(time.time())
+        record["_t"] = time.time()
+        self.last_action = record
+        # The clock restarts: a failed or cancelled stop is tried again after a full timeout.
+        self.last_active = time.time()
+
+    async def _recheck(self, reason: str) -> None:
+        """Work that started while front-ends were saving calls the stop off."""
+        now = time.time()
+        blockers, _ = self._collect_manager_blockers(now)
+        blockers += await self._collect_process_blockers()
+        if self.keepalive_until and self.keepalive_until > now:
+            blockers.append(Blocker("keepalive", "keep-alive", "keep-alive requested", True))
+        if reason == "schedule":
+            blockers = [b for b in blockers if b.holds_schedule]
+        if blockers:
+            self.blockers = blockers
+            raise StopCancelled(
+                "Stop cancelled: new activity while saving ("
+                + ", ".join(f"{b.name}: {b.detail}" for b in blockers)
+                + ")."
+            )
+
+    async def _ask_to_save(self, reason: str) -> None:
+        clients = self.connected_clients()
+        if not clients:
+            return
+        timeout = float(self.config.idle_save_timeout_seconds)
+        req = SaveRequest(
+            id=uuid.uuid4().hex, deadline=time.time() + timeout, reason=reason, pending=set(clients)
+        )
+        self.save_request = req
+        self.log.info("costwidget idle: asking %d front-end(s) to save", len(clients))
+        try:
+            await asyncio.wait_for(req.done.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        if req.failures:
+            raise StopCancelled("Stop cancelled: " + "; ".join(req.failures))
+        if req.pending:
+            raise StopCancelled(
+                f"Stop cancelled: {len(req.pending)} open JupyterLab tab(s) did not confirm "
+                f"saving within {timeout:g} s (c.CostWidget.idle_save_timeout_seconds)."
+            )
+
+    # --- the API view --------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        now = time.time()
+        state = self.current_state
+        stops_at: float | None = None
+        if self.enabled and state in ("warning", "idle", "stopping"):
+            stops_at = self.last_active + self.timeout_seconds
+        if self.schedule_next and self._schedule_pending(now):
+            sched = self.schedule_next.timestamp()
+            stops_at = sched if stops_at is None else min(stops_at, sched)
+        last_action = {k: v for k, v in (self.last_action or {}).items() if not k.startswith("_")}
+        return {
+            "enabled": self.enabled,
+            "timeout_minutes": self.timeout_minutes,
+            "grace_minutes": float(self.config.idle_grace_minutes),
+            "check_seconds": float(self.config.idle_check_seconds),
+            "bounds": self.bounds,
+            "enforced": bool(self.config.idle_enforced),
+            "dry_run": bool(self.config.idle_dry_run),
+            "state": state,
+            "idle_seconds": round(max(0.0, now - self.last_active), 1),
+            "stops_at": _iso(stops_at) if stops_at else None,
+            "seconds_left": round(max(0.0, stops_at - now), 1) if stops_at else None,
+            "blockers": [b.public() for b in self.blockers],
+            "keepalive_until": _iso(self.keepalive_until)
+            if self.keepalive_until and self.keepalive_until > now
+            else None,
+            "schedule": {
+                "spec": self.config.stop_schedule or None,
+                "timezone": self.schedule.tz_name if self.schedule else None,
+                "next": self.schedule_next.isoformat() if self.schedule_next else None,
+                "error": self.schedule_error,
+            },
+            "last_action": last_action or None,
+            "save_request": self.save_request.public() if self.save_request else None,
+            "checks": self.checks,  # how many checks ran: shows the monitor is alive
+        }
+
+
+def _ts(value: Any) -> float | None:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.timestamp()
+    return None
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+
+
+def _ago(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def setup(state: CostWidgetState) -> None:
+    monitor = IdleMonitor(state)
+    state.idle = monitor  # type: ignore[attr-defined]
+    state.add_service("idle", monitor)

@@ -1,0 +1,32 @@
+"""GET costwidget/api/billing: billed spend (Cost Explorer, budgets), cached on the server.
+
+The browser only ever reads this route; Cost Explorer is asked by the server's
+`BillingService` at most once per cache period, whatever the number of tabs.
+"""
+
+from __future__ import annotations
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+
+from .routes import BadRequest, CostWidgetHandler
+
+
+class BillingHandler(CostWidgetHandler):
+    # The panel polls; its requests must not keep an idle server "active".
+    _track_activity = False
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        refresh = self.get_query_argument("refresh", "0")
+        if refresh not in ("0", "1", "true", "false", ""):
+            raise BadRequest("refresh must be 0 or 1.")
+        if not self.costwidget.config.billing_enabled:
+            self.write_json({"enabled": False})
+            return
+        service = self.costwidget.billing  # type: ignore[attr-defined]  # set by billing.setup
+        self.write_json(await service.get(refresh=refresh in ("1", "true")))
+
+
+ROUTES = [("billing", BillingHandler)]

@@ -1,0 +1,142 @@
+"""REST API of the idle auto-stop under {base_url}costwidget/api/idle.
+
+- GET  idle[?client=<id>]  the monitor's state; a `client` id registers a connected front-end
+                           that will be asked to save (`save_request`) before a stop.
+- DELETE idle?client=<id>  a closing tab unregisters.
+- PUT  idle                {"enabled": bool, "timeout_minutes": number} (the user's choice)
+- POST idle/keepalive      {"minutes": number} keep-alive (capped by idle_max_minutes), or {}
+                           for "Keep running" (restarts the idle clock)
+- POST idle/activity       real user input in a tab (front-ends send it at most once a minute)
+- POST idle/saved          {"id", "client", "ok", "error"}: a front-end's answer to save_request
+
+None of these requests counts as server activity (`_track_activity = False`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+
+from .idle import IdleInputError, IdleMonitor
+from .routes import BadRequest, CostWidgetHandler
+
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+class _IdleHandler(CostWidgetHandler):
+    _track_activity = False
+
+    @property
+    def monitor(self) -> IdleMonitor:
+        monitor = getattr(self.costwidget, "idle", None)
+        if monitor is None:
+            raise tornado.web.HTTPError(503, reason="The idle monitor is not running.")
+        return monitor
+
+    def _client_id(self, value: Any) -> str:
+        if not isinstance(value, str) or not _CLIENT_ID.match(value):
+            raise BadRequest("'client' must be 1-64 letters, digits, '_', '.', ':' or '-'.")
+        return value
+
+
+def _only_keys(body: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise BadRequest(
+            f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(allowed))}."
+        )
+
+
+class IdleHandler(_IdleHandler):
+    @tornado.web.authenticated
+    @authorized
+    def get(self) -> None:
+        client = self.get_query_argument("client", None)
+        if client is not None:
+            self.monitor.register_client(self._client_id(client))
+        self.write_json(self.monitor.snapshot())
+
+    @tornado.web.authenticated
+    @authorized
+    def delete(self) -> None:
+        """A closing tab unregisters (it will not answer save requests any more)."""
+        self.monitor.unregister_client(self._client_id(self.get_query_argument("client", None)))
+        self.set_status(204)
+        self.finish()
+
+    @tornado.web.authenticated
+    @authorized
+    async def put(self) -> None:
+        body = self.json_body()
+        _only_keys(body, {"enabled", "timeout_minutes"})
+        if not body:
+            raise BadRequest("Send 'enabled' and/or 'timeout_minutes'.")
+        try:
+            self.monitor.update_settings(body.get("enabled"), body.get("timeout_minutes"))
+        except IdleInputError as exc:
+            raise BadRequest(str(exc)) from None
+        await self.monitor.check()  # answer with the state the new settings give
+        self.write_json(self.monitor.snapshot())
+
+
+class KeepaliveHandler(_IdleHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        _only_keys(body, {"minutes"})
+        try:
+            self.monitor.keep_running(body.get("minutes"))
+        except IdleInputError as exc:
+            raise BadRequest(str(exc)) from None
+        self.log.info(
+            "costwidget idle: keep running requested (%s)", body.get("minutes") or "reset"
+        )
+        await self.monitor.check()
+        self.write_json(self.monitor.snapshot())
+
+
+class ActivityHandler(_IdleHandler):
+    @tornado.web.authenticated
+    @authorized
+    def post(self) -> None:
+        body = self.json_body()
+        _only_keys(body, {"client"})
+        if "client" in body:
+            self.monitor.register_client(self._client_id(body["client"]))
+        accepted = self.monitor.report_activity()
+        self.write_json({"accepted": accepted})
+
+
+class SavedHandler(_IdleHandler):
+    @tornado.web.authenticated
+    @authorized
+    def post(self) -> None:
+        body = self.json_body()
+        _only_keys(body, {"id", "client", "ok", "error"})
+        request_id = body.get("id")
+        if not isinstance(request_id, str) or not request_id:
+            raise BadRequest("'id' must be the save_request id.")
+        client = self._client_id(body.get("client"))
+        ok = body.get("ok")
+        if not isinstance(ok, bool):
+            raise BadRequest("'ok' must be true or false.")
+        error = body.get("error")
+        if error is not None and not isinstance(error, str):
+            raise BadRequest("'error' must be a string.")
+        try:
+            self.monitor.saved(request_id, client, ok, (error or "")[:500] or None)
+        except IdleInputError as exc:
+            raise tornado.web.HTTPError(409, reason=str(exc)) from None
+        self.write_json({"received": True})
+
+
+ROUTES: list[tuple[str, type[CostWidgetHandler]]] = [
+    ("idle", IdleHandler),
+    ("idle/keepalive", KeepaliveHandler),
+    ("idle/activity", ActivityHandler),
+    ("idle/saved", SavedHandler),
+]

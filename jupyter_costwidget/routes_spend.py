@@ -1,0 +1,39 @@
+"""GET costwidget/api/spend (the latest snapshot) and GET costwidget/api/status (cheap, no AWS)."""
+
+from __future__ import annotations
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+
+from .routes import BadRequest, CostWidgetHandler
+
+
+class SpendHandler(CostWidgetHandler):
+    # The meter polls; its requests must not keep an idle server "active".
+    _track_activity = False
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        refresh = self.get_query_argument("refresh", "0")
+        if refresh not in ("0", "1", "true", "false", ""):
+            raise BadRequest("refresh must be 0 or 1.")
+        engine = self.costwidget.spend  # type: ignore[attr-defined]  # set by engine.setup
+        if refresh in ("1", "true"):
+            await engine.refresh(force=True, retry_denied=True)
+        else:
+            await engine.latest()
+        self.set_header("Content-Type", "application/json")
+        self.finish(engine.snapshot_json())
+
+
+class StatusHandler(CostWidgetHandler):
+    _track_activity = False
+
+    @tornado.web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.write_json(self.costwidget.spend.status())  # type: ignore[attr-defined]
+
+
+ROUTES = [("spend", SpendHandler), ("status", StatusHandler)]

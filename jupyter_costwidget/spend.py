@@ -1,0 +1,278 @@
+"""Pure spend arithmetic: prices x quantities, scopes, totals and warnings. No AWS here.
+
+`accrued` is what a resource has cost since it started, at today's price and today's size
+(an endpoint's instance count may have changed; the bill is the authority).
+A price nobody knows stays None and is counted as `unpriced`, never as $0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from . import resources as r
+from .context import NOTEBOOK_INSTANCE, Context
+
+SCOPES = ("self", "mine", "domain", "region")
+GPU_PREFIXES = ("ml.g", "ml.p", "ml.inf", "ml.trn")
+PriceLookup = Callable[[str, str, str], Any]  # (region, component, instance_type) -> Price | None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    idle_endpoint_hours: float = 24.0
+    long_running_hours: float = 12.0
+
+
+def is_gpu(instance_type: str | None) -> bool:
+    return bool(instance_type) and instance_type.startswith(GPU_PREFIXES)  # type: ignore[union-attr]
+
+
+def hours_between(start: datetime | None, now: datetime) -> float:
+    if start is None:
+        return 0.0
+    return max(0.0, (now - start).total_seconds() / 3600.0)
+
+
+def format_hours(hours: float) -> str:
+    if hours < 1:
+        return f"{round(hours * 60)} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} days"
+
+
+def price_resource(res: r.Resource, region: str, lookup: PriceLookup) -> dict[str, Any]:
+    """per_hour of one resource from its usages.
+
+    The compute part decides: unknown compute price -> per_hour None. A missing storage price
+    leaves per_hour as the compute part (a lower bound) with price_known False.
+    """
+    parts: list[dict[str, Any]] = []
+    per_hour: float | None = 0.0
+    known = True
+    estimate = False
+    notes: list[str] = list(res.facts.get("notes", []))
+    for usage in res.usages:
+        part: dict[str, Any] = {
+            "component": usage.component,
+            "instance_type": usage.instance_type,
+            "quantity": usage.quantity,
+            "kind": usage.kind,
+        }
+        if usage.note:
+            notes.append(usage.note)
+        if usage.component is None:  # free
+            part["usd_per_hour"] = 0.0
+            parts.append(part)
+            continue
+        price = _safe_lookup(lookup, region, usage.component, usage.instance_type)
+        if price is None or usage.kind == r.SERVERLESS:
+            if price is not None:
+                # Serverless bills per second of inference; idle costs nothing. Show the rate.
+                part["rate_per_compute_hour"] = price.usd_per_hour
+            part["usd_per_hour"] = None
+            known = False
+            if usage.kind in (r.COMPUTE, r.SERVERLESS) or len(res.usages) == 1:
+                per_hour = None
+            parts.append(part)
+            continue
+        estimate = estimate or bool(getattr(price, "estimate", False))
+        part["usd_per_hour"] = price.usd_per_hour * usage.quantity
+        part["unit_price"] = getattr(price, "usd_per_unit", None)
+        part["unit"] = getattr(price, "unit", None)
+        part["price_source"] = getattr(price, "source", None)
+        part["price_date"] = getattr(price, "source_date", None)
+        if per_hour is not None:
+            per_hour += part["usd_per_hour"]
+        parts.append(part)
+    if not res.usages:
+        per_hour, known = None, False
+    return {
+        "per_hour": per_hour,
+        "price_known": known,
+        "price_estimate": estimate,
+        "parts": parts,
+        "notes": notes,
+    }
+
+
+def _safe_lookup(lookup: PriceLookup, region: str, component: str, instance_type: str) -> Any:
+    # An unknown region or component is an unknown price, not a failed scan.
+    try:
+        return lookup(region, component, instance_type)
+    except (ValueError, KeyError):
+        return None
+
+
+def scopes_of(res: r.Resource, ctx: Context) -> list[str]:
+    """The scopes a resource counts in for the user of `ctx`."""
+    scopes = []
+    if _is_self(res, ctx):
+        scopes.append("self")
+    if "self" in scopes or (
+        ctx.user_profile and res.owner == ctx.user_profile and res.domain_id == ctx.domain_id
+    ):
+        scopes.append("mine")
+    if ctx.domain_id and res.domain_id == ctx.domain_id:
+        scopes.append("domain")
+    scopes.append("region")
+    return scopes
+
+
+def _is_self(res: r.Resource, ctx: Context) -> bool:
+    if ctx.environment == NOTEBOOK_INSTANCE:
+        return res.kind == r.NOTEBOOK_INSTANCE and res.name == ctx.app_name
+    if res.kind != r.APP or not ctx.domain_id or res.domain_id != ctx.domain_id:
+        return False
+    if res.app_type != ctx.app_type or res.name != ctx.app_name:
+        return False
+    if ctx.space:
+        return res.space == ctx.space
+    return res.user_profile == ctx.user_profile and not res.space
+
+
+def resource_warnings(
+    res: r.Resource, priced: dict[str, Any], accrued: float | None, now: datetime, th: Thresholds
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    age = hours_between(res.started_at, now)
+
+    def add(code: str, severity: str, message: str) -> None:
+        out.append({"code": code, "severity": severity, "message": message, "resource_id": res.id})
+
+    if res.kind == r.APP and res.app_type == "Canvas" and res.status == "InService":
+        cost = (
+            f"about ${accrued:,.2f} so far" if accrued is not None else "an unknown amount so far"
+        )
+        add(
+            "canvas-running",
+            "warning",
+            f"Canvas of {res.owner or 'an unknown user'} has been running for {format_hours(age)} "
+            f"({cost}). Canvas bills every hour until the user logs out of it.",
+        )
+    if (
+        res.kind == r.ENDPOINT
+        and not res.facts.get("serverless_only")
+        and res.status == "InService"
+    ):
+        invocations = res.facts.get("invocations")
+        if invocations == 0 and age >= th.idle_endpoint_hours:
+            add(
+                "endpoint-idle",
+                "warning",
+                f"Endpoint {res.name} had no invocations in the last "
+                f"{th.idle_endpoint_hours:g} h but keeps billing for its instances. "
+                "Delete it if nobody uses it.",
+            )
+    if res.kind == r.EFS and res.facts.get("orphaned"):
+        add(
+            "storage-orphaned",
+            "warning",
+            f"EFS file system {res.name} belonged to domain {res.domain_id}, which no longer "
+            "exists; it still bills for its storage.",
+        )
+    if (
+        res.kind in (r.APP, r.NOTEBOOK_INSTANCE)
+        and res.status == "InService"
+        and is_gpu(res.instance_type)
+        and age > th.long_running_hours
+    ):
+        add(
+            "long-running",
+            "warning",
+            f"{res.name} has been running on GPU instance {res.instance_type} for "
+            f"{format_hours(age)}. Stop it when you are done.",
+        )
+    if not priced["price_known"]:
+        if res.facts.get("serverless_only"):
+            message = (
+                f"Endpoint {res.name} is serverless: it bills per second of inference, so there "
+                "is no hourly price."
+            )
+        else:
+            missing = sorted(
+                {
+                    f"{p['component']} {p['instance_type']}".strip()
+                    for p in priced["parts"]
+                    if p["usd_per_hour"] is None
+                }
+            )
+            message = (
+                f"No price known for {', '.join(missing) or res.name} in this region ({res.name})."
+            )
+        add("price-unknown", "info", message)
+    return out
+
+
+def compute_spend(
+    resources: Iterable[r.Resource],
+    ctx: Context,
+    region: str,
+    lookup: PriceLookup,
+    now: datetime,
+    thresholds: Thresholds = Thresholds(),
+) -> dict[str, Any]:
+    """totals, resources and warnings of a /spend snapshot."""
+    totals: dict[str, dict[str, Any]] = {
+        scope: {"per_hour": 0.0, "accrued": 0.0, "unpriced": 0} for scope in SCOPES
+    }
+    rows: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    for res in resources:
+        priced = price_resource(res, region, lookup)
+        per_hour = priced["per_hour"]
+        accrued = None if per_hour is None else per_hour * hours_between(res.started_at, now)
+        scopes = scopes_of(res, ctx)
+        res_warnings = resource_warnings(res, priced, accrued, now, thresholds)
+        warnings += res_warnings
+        for scope in scopes:
+            if per_hour is not None:
+                totals[scope]["per_hour"] += per_hour
+                totals[scope]["accrued"] += accrued or 0.0
+            if not priced["price_known"]:
+                totals[scope]["unpriced"] += 1
+        rows.append(
+            {
+                "id": res.id,
+                "kind": res.kind,
+                "name": res.name,
+                "app_type": res.app_type,
+                "owner": res.owner,
+                "domain_id": res.domain_id,
+                "space": res.space,
+                "instance_type": res.instance_type,
+                "count": res.count,
+                "status": res.status,
+                "started_at": _iso(res.started_at),
+                "per_hour": _round(per_hour),
+                "accrued": _round(accrued),
+                "price_known": priced["price_known"],
+                "price_estimate": priced["price_estimate"],
+                "price_parts": priced["parts"],
+                "notes": priced["notes"],
+                "scopes": scopes,
+                "warnings": [w["code"] for w in res_warnings],
+                "stale": res.stale,
+                **{
+                    k: v
+                    for k, v in res.facts.items()
+                    if k in ("orphaned", "invocations", "spot", "variants")
+                },
+            }
+        )
+    for sums in totals.values():
+        sums["per_hour"] = _round(sums["per_hour"])
+        sums["accrued"] = _round(sums["accrued"])
+    rows.sort(key=lambda row: (-(row["per_hour"] or 0.0), row["id"]))
+    return {"totals": totals, "resources": rows, "warnings": warnings}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 9)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None

@@ -1,0 +1,124 @@
+"""Stopping one billing resource: who may stop what, and which AWS call stops each kind.
+
+The policy (`check_allowed`) and the call plan (`stop_call`) are pure so they are unit-testable
+without AWS; `stop_resource` runs the plan through `AwsClients` (blocking: call it via
+`state.run_blocking`). The idle auto-stop reuses `stop_call` for its own app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .aws import AwsClients
+
+# allow_stop value -> the scope a resource must count in to be stoppable (None: any resource).
+_REQUIRED_SCOPE: dict[str, str | None] = {"mine": "mine", "domain": "domain", "region": None}
+
+# Kinds that bill but cannot be stopped: storage has to be deleted, with its data.
+NOT_STOPPABLE = {
+    "space-storage": "Space storage bills until the space is deleted; deleting it deletes its "
+    "files, so it cannot be stopped from here (delete the space in SageMaker Studio).",
+    "efs": "An EFS file system bills until it is deleted together with its data; it cannot be "
+    "stopped from here (delete it in the EFS console once nothing needs it).",
+}
+
+# Spaces hold the new Studio apps; Classic apps (and Canvas) belong to a user profile.
+_SPACE_APP_TYPES = {"JupyterLab", "CodeEditor"}
+
+
+class StopRefused(Exception):
+    """The stop is not allowed or not possible; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StopCall:
+    """One AWS call that stops a resource."""
+
+    service: str
+    operation: str
+    params: dict[str, str]
+
+    @property
+    def source(self) -> str:
+        return f"{self.service}.{self.operation}"
+
+
+def check_allowed(resource: dict[str, Any], allow_stop: str) -> None:
+    """Raise `StopRefused(403)` unless `allow_stop` covers one of the resource's scopes."""
+    scopes = set(resource.get("scopes") or [])
+    if allow_stop == "none":
+        raise StopRefused(
+            403,
+            "Stopping resources from JupyterLab is turned off by the administrator "
+            "(c.CostWidget.allow_stop = 'none').",
+        )
+    if allow_stop not in _REQUIRED_SCOPE:
+        raise StopRefused(403, f"Unknown c.CostWidget.allow_stop value {allow_stop!r}.")
+    required = _REQUIRED_SCOPE[allow_stop]
+    if required is not None and required not in scopes:
+        who = "yours" if required == "mine" else "in this domain"
+        raise StopRefused(
+            403,
+            f"{resource.get('name') or resource.get('id')} is not {who}; the administrator allows "
+            f"stopping only resources in scope '{required}' (c.CostWidget.allow_stop = "
+            f"'{allow_stop}').",
+        )
+
+
+def stop_call(resource: dict[str, Any]) -> StopCall:
+    """The AWS call that stops `resource`, or `StopRefused` (409) for kinds that cannot stop."""
+    kind = str(resource.get("kind") or "")
+    name = str(resource.get("name") or "")
+    if kind in NOT_STOPPABLE:
+        raise StopRefused(409, NOT_STOPPABLE[kind])
+    if kind == "app":
+        return StopCall("sagemaker", "DeleteApp", _delete_app_params(resource))
+    simple = {
+        "endpoint": ("DeleteEndpoint", "EndpointName"),
+        "notebook-instance": ("StopNotebookInstance", "NotebookInstanceName"),
+        "training-job": ("StopTrainingJob", "TrainingJobName"),
+        "processing-job": ("StopProcessingJob", "ProcessingJobName"),
+        "transform-job": ("StopTransformJob", "TransformJobName"),
+    }
+    if kind not in simple or not name:
+        raise StopRefused(409, f"Resources of kind {kind!r} cannot be stopped from here.")
+    operation, key = simple[kind]
+    return StopCall("sagemaker", operation, {key: name})
+
+
+def _delete_app_params(resource: dict[str, Any]) -> dict[str, str]:
+    # Prefer explicit fields; fall back to the id "app:<domain>/<space-or-user>/<type>/<name>".
+    parts = str(resource.get("id") or "").partition(":")[2].split("/")
+    keys = ("domain", "holder", "app_type", "name")
+    from_id = dict(zip(keys, parts, strict=True)) if len(parts) == len(keys) else {}
+    domain_id = resource.get("domain_id") or from_id.get("domain")
+    app_type = resource.get("app_type") or from_id.get("app_type")
+    app_name = resource.get("app_name") or from_id.get("name") or resource.get("name")
+    space = resource.get("space") or resource.get("space_name")
+    user = resource.get("user_profile") or resource.get("user_profile_name")
+    if not space and not user:
+        holder = from_id.get("holder") or resource.get("owner")
+        if app_type in _SPACE_APP_TYPES:
+            space = holder
+        else:
+            user = holder
+    if not (domain_id and app_type and app_name and (space or user)):
+        raise StopRefused(409, "Not enough is known about this app to delete it.")
+    params = {"DomainId": str(domain_id), "AppType": str(app_type), "AppName": str(app_name)}
+    if space:
+        params["SpaceName"] = str(space)
+    else:
+        params["UserProfileName"] = str(user)
+    return params
+
+
+def stop_resource(aws: AwsClients, call: StopCall) -> dict[str, Any]:
+    """Make the stop call (blocking). Raises `AwsError` with a hint when AWS refuses."""
+    aws.call(call.service, call.operation, **call.params)
+    return {"action": call.source, "params": call.params}

@@ -1,0 +1,115 @@
+"""Tag hygiene: running endpoints and jobs without the tags cost allocation needs.
+
+Cost Explorer can only split the bill by tags a resource carries, so untagged spend is
+flagged in /spend (`tag-missing`) before it shows up unattributed on the bill. Pure: the
+input is the resources with their tags (`tags: None` means unknown, never a warning).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+OWNER_TAGS = ("sagemaker:user-profile-arn", "sagemaker:space-arn", "sagemaker:shared-space-arn")
+DOMAIN_TAG = "sagemaker:domain-arn"
+CODE = "tag-missing"
+# What counts as running (billing) for each kind checked.
+RUNNING = {
+    "endpoint": {"InService", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"},
+    "training-job": {"InProgress"},
+    "processing-job": {"InProgress"},
+    "transform-job": {"InProgress"},
+}
+_NOUN = {
+    "endpoint": "Endpoint",
+    "training-job": "Training job",
+    "processing-job": "Processing job",
+    "transform-job": "Transform job",
+}
+
+
+def missing_tags(
+    tags: Mapping[str, str], required_tags: Sequence[str], studio_tags: bool = True
+) -> tuple[list[str], list[str]]:
+    """(missing admin-required tags, missing Studio tags) of one resource's tags."""
+    required = [key for key in required_tags if not str(tags.get(key, "")).strip()]
+    studio: list[str] = []
+    if studio_tags:
+        if not any(tags.get(key) for key in OWNER_TAGS):
+            studio.append(" or ".join(OWNER_TAGS))
+        if not tags.get(DOMAIN_TAG):
+            studio.append(DOMAIN_TAG)
+    return required, studio
+
+
+def tag_missing_warnings(
+    resources: Iterable[Mapping[str, Any]],
+    required_tags: Sequence[str] = (),
+    studio_tags: bool = True,
+) -> list[dict[str, Any]]:
+    """`tag-missing` warnings for running endpoints and jobs (dicts with id, kind, name,
+    status and tags) that lack any of `required_tags` or the Studio sagemaker:* tags."""
+    out = []
+    for res in resources:
+        kind = res.get("kind")
+        tags = res.get("tags")
+        if kind not in RUNNING or res.get("status") not in RUNNING[kind] or tags is None:
+            continue
+        required, studio = missing_tags(tags, required_tags, studio_tags)
+        if not required and not studio:
+            continue
+        parts = []
+        if required:
+            parts.append(
+                f"the tag{'s' if len(required) > 1 else ''} {', '.join(required)} required "
+                "by your administrator (add with AddTags)"
+            )
+        if studio:
+            parts.append(
+                f"the SageMaker Studio tag{'s' if len(studio) > 1 else ''} {'; '.join(studio)} "
+                "(added when launched from Studio)"
+            )
+        out.append(
+            {
+                "code": CODE,
+                "severity": "warning",
+                "message": (
+                    f"{_NOUN[kind]} {res.get('name') or res.get('id')} is missing "
+                    f"{' and '.join(parts)}, so its cost cannot be attributed on the bill."
+                ),
+                "resource_id": res.get("id"),
+                "missing": required + studio,
+            }
+        )
+    return out
+
+
+def apply_tag_hygiene(
+    spend: dict[str, Any], resources: Iterable[Any], required_tags: Sequence[str]
+) -> None:
+    """Add `tag-missing` warnings to a compute_spend() result (the engine's hook).
+
+    `resources` are the inventory's Resource objects; their tags are in `facts["tags"]`
+    (None or absent: not known). Rows of checked kinds get a `tags` field when known.
+    """
+    tagged = [
+        {
+            "id": res.id,
+            "kind": res.kind,
+            "name": res.name,
+            "status": res.status,
+            "tags": (res.facts or {}).get("tags"),
+        }
+        for res in resources
+    ]
+    warnings = tag_missing_warnings(tagged, list(required_tags))
+    rows = {row["id"]: row for row in spend.get("resources", [])}
+    for item in tagged:
+        row = rows.get(item["id"])
+        if row is not None and item["kind"] in RUNNING and item["tags"] is not None:
+            row["tags"] = dict(item["tags"])
+    for warning in warnings:
+        row = rows.get(warning["resource_id"])
+        if row is not None and CODE not in row.setdefault("warnings", []):
+            row["warnings"].append(CODE)
+    spend.setdefault("warnings", []).extend(warnings)

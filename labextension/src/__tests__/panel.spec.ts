@@ -1,0 +1,170 @@
+import { nullTranslator } from '@jupyterlab/translation';
+
+import { SpendModel } from '../model';
+import { explainWarning, SpendPanel } from '../panel';
+import { MeterSettings } from '../settings';
+import { resource, snapshot } from './fixtures';
+
+const trans = nullTranslator.load('jupyter_costwidget');
+
+const rows = [
+  resource({
+    id: 'endpoint:churn-xgb',
+    name: 'churn-xgb',
+    per_hour: 0.6,
+    accrued: 40,
+    owner: 'alice',
+    scopes: ['mine', 'domain', 'region']
+  }),
+  resource({
+    id: 'app:d-demo1/bob/Canvas/default',
+    kind: 'app',
+    app_type: 'Canvas',
+    name: 'default',
+    owner: 'bob',
+    instance_type: null,
+    per_hour: 1.9,
+    accrued: 410,
+    scopes: ['domain', 'region'],
+    warnings: ['canvas-running']
+  }),
+  resource({
+    id: 'efs:fs-1',
+    kind: 'efs',
+    name: 'fs-1',
+    instance_type: null,
+    per_hour: null,
+    accrued: null,
+    price_known: false,
+    scopes: ['region']
+  })
+];
+
+async function panelWith() {
+  const model = new SpendModel({
+    autoStart: false,
+    fetchSpend: async () =>
+      snapshot({
+        resources: rows,
+        warnings: [
+          {
+            code: 'canvas-running',
+            severity: 'warning',
+            message: 'Canvas of bob is running',
+            resource_id: 'app:d-demo1/bob/Canvas/default'
+          }
+        ],
+        errors: [
+          {
+            source: 'sagemaker.ListEndpoints',
+            code: 'AccessDeniedException',
+            message: 'denied',
+            hint: 'Grant the IAM action sagemaker:ListEndpoints to this app.'
+          }
+        ]
+      })
+  });
+  const panel = new SpendPanel({
+    model,
+    settings: new MeterSettings(null),
+    trans
+  });
+  await model.update();
+  return { model, panel };
+}
+
+const ids = (panel: SpendPanel) =>
+  Array.from(panel.node.querySelectorAll('tbody tr[data-resource-id]')).map(
+    tr => tr.getAttribute('data-resource-id')
+  );
+
+describe('SpendPanel', () => {
+  it('lists resources by rate, unknown last, with stop buttons except storage', async () => {
+    const { model, panel } = await panelWith();
+    expect(ids(panel)).toEqual([
+      'app:d-demo1/bob/Canvas/default',
+      'endpoint:churn-xgb',
+      'efs:fs-1'
+    ]);
+    const stops = Array.from(
+      panel.node.querySelectorAll('button.jp-CostWidget-stop')
+    );
+    expect(stops.map(b => b.getAttribute('data-resource-id'))).toEqual([
+      'app:d-demo1/bob/Canvas/default',
+      'endpoint:churn-xgb'
+    ]);
+    const efsRow = panel.node.querySelector('tr[data-resource-id="efs:fs-1"]')!;
+    expect(efsRow.textContent).toContain('?/h');
+    expect(efsRow.textContent).not.toContain('$0.00');
+    panel.dispose();
+    model.dispose();
+  });
+
+  it('sorts by a clicked column and filters by scope and text', async () => {
+    const { model, panel } = await panelWith();
+    const nameHeader = panel.node.querySelector(
+      'th[data-sort="name"]'
+    ) as HTMLElement;
+    nameHeader.click();
+    expect(ids(panel)).toEqual([
+      'endpoint:churn-xgb',
+      'app:d-demo1/bob/Canvas/default',
+      'efs:fs-1'
+    ]);
+    (panel.node.querySelector('th[data-sort="name"]') as HTMLElement).click();
+    expect(ids(panel)[0]).toBe('efs:fs-1');
+
+    const scope = panel.node.querySelector('select') as HTMLSelectElement;
+    scope.value = 'mine';
+    scope.dispatchEvent(new Event('change'));
+    expect(ids(panel)).toEqual(['endpoint:churn-xgb']);
+    scope.value = 'all';
+    scope.dispatchEvent(new Event('change'));
+    const filter = panel.node.querySelector(
+      'input.jp-CostWidget-filter'
+    ) as HTMLInputElement;
+    filter.value = 'bob';
+    filter.dispatchEvent(new Event('input'));
+    expect(ids(panel)).toEqual(['app:d-demo1/bob/Canvas/default']);
+    panel.dispose();
+    model.dispose();
+  });
+
+  it('shows totals, errors with hints, explained warnings and charts', async () => {
+    const { model, panel } = await panelWith();
+    const text = panel.node.textContent!;
+    expect(
+      panel.node.querySelector('tr[data-scope="mine"]')!.textContent
+    ).toContain('$3.10/h');
+    expect(
+      panel.node.querySelector('tr[data-scope="region"]')!.textContent
+    ).toContain('≥ $9.00/h');
+    expect(
+      panel.node.querySelector('.jp-CostWidget-error')!.textContent
+    ).toContain('sagemaker.ListEndpoints');
+    expect(
+      panel.node.querySelector('.jp-CostWidget-hint')!.textContent
+    ).toContain('sagemaker:ListEndpoints');
+    expect(text).toContain('Canvas bills $1.90/h until its owner logs out');
+    expect(panel.node.querySelectorAll('svg.jp-CostWidget-chart')).toHaveLength(
+      2
+    );
+    panel.dispose();
+    model.dispose();
+  });
+
+  it('explains warnings in the display currency', () => {
+    const text = explainWarning(
+      {
+        code: 'endpoint-idle',
+        severity: 'warning',
+        message: '',
+        resource_id: 'endpoint:churn-xgb'
+      },
+      rows[0],
+      { code: 'JPY', rate: 150 },
+      trans
+    );
+    expect(text).toContain('≈¥90/h');
+  });
+});

@@ -1,0 +1,53 @@
+/** The idle auto-stop front-end: status bar item, warning toasts, activity and save handshake. */
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+
+import { STATUS_RANK } from '../tokens';
+import { trackUserActivity } from './activity';
+import { openAutoStopDialog } from './dialog';
+import { IdleModel } from './model';
+import { AutoStopNotifier } from './notify';
+import { saveAllDocuments } from './saver';
+import { AutoStopItem } from './statusbar';
+
+export const IDLE_PLUGIN_ID = 'jupyter-costwidget:autostop';
+export const CommandIDs = { open: 'costwidget:autostop-settings' };
+
+export const idlePlugin: JupyterFrontEndPlugin<void> = {
+  id: IDLE_PLUGIN_ID,
+  description:
+    'Idle auto-stop: status, warnings, keep-alive and saving before a stop.',
+  autoStart: true,
+  optional: [IStatusBar, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    statusBar: IStatusBar | null,
+    translator: ITranslator | null
+  ) => {
+    const trans = (translator ?? nullTranslator).load('jupyter_costwidget');
+    const model = new IdleModel({ saveAll: () => saveAllDocuments(app) });
+    new AutoStopNotifier(model, trans);
+    trackUserActivity(model);
+    window.addEventListener('pagehide', () => model.unregister());
+    app.commands.addCommand(CommandIDs.open, {
+      label: trans.__('Auto-stop Settings…'),
+      execute: () => openAutoStopDialog(model, trans)
+    });
+    if (statusBar) {
+      const item = new AutoStopItem({
+        model,
+        trans,
+        onClick: () => void app.commands.execute(CommandIDs.open)
+      });
+      statusBar.registerStatusItem(IDLE_PLUGIN_ID, {
+        item,
+        align: 'left',
+        rank: STATUS_RANK.autoStop
+      });
+    }
+  }
+};

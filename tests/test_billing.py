@@ -1,0 +1,290 @@
+"""Billed spend (issue 9): Cost Explorer and Budgets from the sandbox, through a real server.
+
+Expected figures are the scenario's own numbers; Cost Explorer requests are counted by the
+sandbox (`sandbox.calls()`), a day is simulated through `BillingService.clock`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from jupyter_costwidget.billing import BillingService, covers_sagemaker, summarize_daily
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+ALICE_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/d-bill1/alice"
+BOB_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/d-bill1/bob"
+MONTH_BY_USAGE = {
+    "USE1-Host:ml.m5.xlarge": 180.0,
+    "USE1-Studio:ml.g5.xlarge": 200.5,
+    "USE1-Studio_EBS:VolumeUsage.gp3": 32.0,
+}
+BILLING = {
+    "month_to_date": 412.5,
+    "by_usage_type": MONTH_BY_USAGE,
+    "daily": [
+        {"days_ago": 1, "amount": 38.2,
+         "by_usage_type": {"USE1-Host:ml.m5.xlarge": 11.04, "USE1-Studio:ml.g5.xlarge": 27.16}},
+    ],
+    "forecast": 780.0,
+    "cost_allocation_tags_active": False,
+    "by_tag": {ALICE_ARN: 120.0, BOB_ARN: 200.0},
+    "budgets": [
+        {"name": "ml-team", "limit": 1000, "actual": 412.5, "forecast": 780,
+         "services": ["Amazon SageMaker"]},
+        {"name": "whole-account", "limit": 5000, "actual": 2100, "forecast": 4800},
+        {"name": "ec2-only", "limit": 300, "actual": 10, "forecast": 20,
+         "services": ["Amazon Elastic Compute Cloud - Compute"]},
+    ],
+}  # fmt: skip
+SCENARIO = {
+    "region": REGION,
+    "account": ACCOUNT,
+    "domains": [
+        {"id": "d-bill1", "user_profiles": ["alice", "bob"],
+         "spaces": [{"name": "alice-space", "owner": "alice"}],
+         "apps": [{"type": "JupyterLab", "space": "alice-space", "instance": "ml.t3.medium"}]},
+    ],
+    "me": {"domain": "d-bill1", "space": "alice-space", "app_type": "JupyterLab"},
+    "billing": BILLING,
+}  # fmt: skip
+SIX_HOURS = 6 * 3600
+
+
+def ce_calls(calls: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in calls.items() if k.startswith("ce.")}
+
+
+@pytest.fixture
+def scenario(request):
+    data = copy.deepcopy(SCENARIO)
+    for key, value in getattr(request, "param", {}).items():
+        data["billing"][key] = value
+    return data
+
+
+@pytest.fixture
+def billing_enabled(request):
+    return getattr(request, "param", True)
+
+
+@pytest.fixture
+def jp_server_config(sandbox, scenario, tmp_path, billing_enabled):
+    sandbox.load(scenario)
+    metadata = sandbox.write_metadata(tmp_path / "resource-metadata.json")
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_costwidget": True}, "allow_root": True},
+        "CostWidget": {
+            "endpoint_url": sandbox.url,
+            "metadata_file": str(metadata),
+            "region": sandbox.region,
+            "refresh_seconds": 3600,
+            "aws_max_attempts": 2,
+            "state_dir": str(tmp_path / "state"),
+            "billing_enabled": billing_enabled,
+        },
+    }
+
+
+def state_of(jp_serverapp):
+    return jp_serverapp.web_app.settings["costwidget"]
+
+
+async def get_billing(jp_fetch, **params):
+    response = await jp_fetch("costwidget", "api", "billing", params=params)
+    assert response.code == 200
+    return json.loads(response.body)
+
+
+async def test_figures_equal_the_scenario_and_tags_inactive_are_said(jp_fetch, sandbox):
+    data = await get_billing(jp_fetch)
+    assert data["enabled"] is True
+    assert data["month_to_date"] == pytest.approx(412.5)
+    assert data["yesterday"] == pytest.approx(38.2)
+    assert data["forecast"] == pytest.approx(780.0)
+    assert data["by_usage_type"] == pytest.approx(MONTH_BY_USAGE)
+    assert list(data["by_usage_type"]) == sorted(MONTH_BY_USAGE, key=lambda k: -MONTH_BY_USAGE[k])
+    budgets = {b["name"]: b for b in data["budgets"]}
+    assert set(budgets) == {"ml-team", "whole-account"}  # the EC2-only budget is left out
+    assert budgets["ml-team"]["limit"] == 1000
+    assert budgets["ml-team"]["actual"] == pytest.approx(412.5)
+    assert budgets["ml-team"]["forecast"] == pytest.approx(780)
+    assert budgets["ml-team"]["percent_actual"] == pytest.approx(41.2, abs=0.05)
+    assert budgets["whole-account"]["services"] is None
+    # Tags inactive: said plainly, no per-user figure and no tag-filtered request.
+    assert data["tags_active"] is False
+    assert data["mine"]["month_to_date"] is None
+    assert "not active" in data["mine"]["message"]
+    assert data["errors"] == []
+    assert data["stale"] is False
+    datetime.fromisoformat(data["fetched_at"].replace("Z", "+00:00"))
+    calls = sandbox.calls()
+    assert ce_calls(calls) == {
+        "ce.GetCostAndUsage": 1,
+        "ce.ListCostAllocationTags": 1,
+        "ce.GetCostForecast": 1,
+    }
+    assert data["requests_today"] == 3
+    assert calls.get("budgets.DescribeBudgets") == 1
+
+
+@pytest.mark.parametrize("scenario", [{"cost_allocation_tags_active": True}], indirect=True)
+async def test_tags_active_filters_mine_by_the_studio_tags(jp_fetch, sandbox):
+    data = await get_billing(jp_fetch)
+    assert data["tags_active"] is True
+    assert data["tags"]["sagemaker:user-profile-arn"] == "Active"
+    # alice's share from by_tag (bob's 200 is not hers), the account total unchanged.
+    assert data["mine"]["month_to_date"] == pytest.approx(120.0)
+    assert "sagemaker:user-profile-arn" in data["mine"]["filtered_by"]
+    assert data["month_to_date"] == pytest.approx(412.5)
+    assert sandbox.calls()["ce.GetCostAndUsage"] == 2
+
+
+async def test_ce_access_denied_is_an_error_with_hint_and_the_rest_still_works(jp_fetch, sandbox):
+    sandbox.fault({"deny": ["ce.GetCostAndUsage", "budgets.DescribeBudgets"]})
+    data = await get_billing(jp_fetch)
+    by_source = {e["source"]: e for e in data["errors"]}
+    assert "ce:GetCostAndUsage" in by_source["ce.GetCostAndUsage"]["hint"]
+    assert by_source["ce.GetCostAndUsage"]["code"] == "AccessDeniedException"
+    assert "budgets:ViewBudget" in by_source["budgets.DescribeBudgets"]["hint"]
+    assert data["month_to_date"] is None and data["budgets"] == []
+    assert data["forecast"] is None  # needs month to date
+    assert data["tags_active"] is False  # ListCostAllocationTags was allowed
+    for path in (("spend",), ("version",), ("status",)):
+        response = await jp_fetch("costwidget", "api", *path)
+        assert response.code == 200
+    spend = json.loads((await jp_fetch("costwidget", "api", "spend")).body)
+    assert spend["context"]["domain_id"] == "d-bill1"
+
+
+async def test_failed_source_keeps_last_good_value_marked_stale(jp_fetch, jp_serverapp, sandbox):
+    service = state_of(jp_serverapp).billing
+    now = [datetime.now(timezone.utc).timestamp()]
+    service.clock = lambda: now[0]
+    first = await get_billing(jp_fetch)
+    sandbox.fault({"deny": ["budgets.DescribeBudgets"]})
+    now[0] += SIX_HOURS
+    second = await get_billing(jp_fetch)
+    assert second["budgets"] == first["budgets"]
+    assert second["stale_sources"] == ["budgets"] and second["stale"] is True
+    assert second["month_to_date"] == pytest.approx(412.5)
+
+
+async def test_a_simulated_day_of_100_requests_makes_four_usage_requests(
+    jp_fetch, jp_serverapp, sandbox
+):
+    service = state_of(jp_serverapp).billing
+    midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    now = [midnight.timestamp()]
+    service.clock = lambda: now[0]
+    # Ten tabs at once: one coalesced fetch.
+    burst = await asyncio.gather(*(get_billing(jp_fetch) for _ in range(10)))
+    assert {b["fetched_at"] for b in burst} == {burst[0]["fetched_at"]}
+    assert sandbox.calls()["ce.GetCostAndUsage"] == 1
+    fetched = set()
+    for i in range(90):  # the rest of the 100 requests, spread over the day
+        now[0] = midnight.timestamp() + i * 86400 / 90
+        data = await get_billing(jp_fetch)
+        fetched.add(data["fetched_at"])
+    calls = ce_calls(sandbox.calls())
+    # 6 h cache: fetches at 0, 6, 12 and 18 h; forecast and tag status once a day.
+    assert len(fetched) == 4
+    assert calls["ce.GetCostAndUsage"] == 4
+    assert calls["ce.GetCostForecast"] == 1
+    assert calls["ce.ListCostAllocationTags"] == 1
+    assert data["requests_today"] == sum(calls.values()) == 6
+    # The next UTC day starts a new count (and asks for the forecast and tags again).
+    now[0] = midnight.timestamp() + 86400 + SIX_HOURS
+    data = await get_billing(jp_fetch)
+    assert data["requests_today"] == 3
+
+
+async def test_refresh_bypasses_the_cache_but_not_within_five_minutes(
+    jp_fetch, jp_serverapp, sandbox
+):
+    service = state_of(jp_serverapp).billing
+    now = [datetime.now(timezone.utc).timestamp()]
+    service.clock = lambda: now[0]
+    await get_billing(jp_fetch)
+    await get_billing(jp_fetch, refresh="1")
+    assert sandbox.calls()["ce.GetCostAndUsage"] == 1
+    now[0] += 301
+    data = await get_billing(jp_fetch, refresh="1")
+    assert sandbox.calls()["ce.GetCostAndUsage"] == 2
+    assert data["requests_today"] == 4  # usage twice; tags and forecast once a day
+
+
+async def test_cache_survives_a_restart(jp_fetch, jp_serverapp, sandbox, tmp_path):
+    first = await get_billing(jp_fetch)
+    state = state_of(jp_serverapp)
+    assert (tmp_path / "state" / "billing.json").exists()
+    sandbox.reset_calls()
+    restarted = BillingService(state)  # a new server process reading the same state dir
+    again = await restarted.get()
+    assert sandbox.calls() == {}
+    assert again["month_to_date"] == first["month_to_date"]
+    assert again["fetched_at"] == first["fetched_at"]
+    assert again["requests_today"] == first["requests_today"] == 3
+
+
+@pytest.mark.parametrize("scenario", [{"forecast": None}], indirect=True)
+async def test_forecast_not_available_is_a_note_not_an_error(jp_fetch):
+    data = await get_billing(jp_fetch)
+    assert data["forecast"] is None
+    assert data["errors"] == []
+    assert any("forecast" in note for note in data["notes"])
+
+
+@pytest.mark.parametrize("billing_enabled", [False], indirect=True)
+async def test_disabled_makes_no_aws_call(jp_fetch, sandbox):
+    data = await get_billing(jp_fetch)
+    assert data == {"enabled": False}
+    data = await get_billing(jp_fetch, refresh="1")
+    assert data == {"enabled": False}
+    calls = sandbox.calls()
+    assert not [k for k in calls if k.split(".")[0] in ("ce", "budgets", "sts")]
+
+
+async def test_bad_refresh_is_a_400(jp_fetch):
+    from tornado.httpclient import HTTPClientError
+
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("costwidget", "api", "billing", params={"refresh": "maybe"})
+    assert info.value.code == 400
+
+
+# --- pure helpers -------------------------------------------------------------------
+
+
+def test_covers_sagemaker():
+    assert covers_sagemaker({"CostFilters": {"Service": ["Amazon SageMaker"]}})
+    assert covers_sagemaker({})
+    assert covers_sagemaker({"CostFilters": {"TagKeyValue": ["user:team$ml"]}})
+    assert not covers_sagemaker({"CostFilters": {"Service": ["Amazon Simple Storage Service"]}})
+    expr = {"And": [{"Dimensions": {"Key": "SERVICE", "Values": ["Amazon EC2"]}}]}
+    assert not covers_sagemaker({"FilterExpression": expr})
+
+
+def test_summarize_daily_splits_month_and_yesterday():
+    from datetime import date
+
+    def day(d, groups):
+        return {
+            "TimePeriod": {"Start": d, "End": d},
+            "Groups": [
+                {"Keys": [k], "Metrics": {"UnblendedCost": {"Amount": str(v)}}}
+                for k, v in groups.items()
+            ],
+        }
+
+    results = [
+        day("2026-10-31", {"A": 5.0}),  # yesterday, but last month
+        day("2026-11-01", {"A": 1.25, "B": 2.0}),
+    ]
+    out = summarize_daily(results, date(2026, 11, 1), date(2026, 10, 31))
+    assert out == {"month_to_date": 3.25, "yesterday": 5.0, "by_usage_type": {"B": 2.0, "A": 1.25}}
