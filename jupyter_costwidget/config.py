@@ -31,8 +31,12 @@ class CostWidget(Configurable):
         DEFAULT_METADATA_FILE,
         help="SageMaker's resource-metadata.json. Env: COSTWIDGET_METADATA_FILE.",
     ).tag(config=True)
-    aws_max_attempts = CInt(5, help="botocore retry attempts (retry mode 'adaptive').").tag(config=True)
-    aws_max_workers = CInt(8, help="Bounded concurrency of AWS calls during one scan.").tag(config=True)
+    aws_max_attempts = CInt(5, help="botocore retry attempts (retry mode 'adaptive').").tag(
+        config=True
+    )
+    aws_max_workers = CInt(16, help="Bounded concurrency of AWS calls during one scan.").tag(
+        config=True
+    )
 
     @default("endpoint_url")
     def _default_endpoint_url(self) -> str:
@@ -57,7 +61,9 @@ class CostWidget(Configurable):
     long_running_hours = CFloat(
         12.0, help="Warn about GPU apps and notebook instances running longer than this."
     ).tag(config=True)
-    history_hours = CFloat(6.0, help="How much burn-rate history the server keeps.").tag(config=True)
+    history_hours = CFloat(6.0, help="How much burn-rate history the server keeps.").tag(
+        config=True
+    )
     free_tier = Bool(
         False, help="The account is in its SageMaker free-tier months (the UI says so)."
     ).tag(config=True)
@@ -70,7 +76,9 @@ class CostWidget(Configurable):
     ).tag(config=True)
 
     # --- idle auto-stop -----------------------------------------------------------------
-    idle_enabled = Bool(False, help="Stop the billable app after it has been idle.").tag(config=True)
+    idle_enabled = Bool(False, help="Stop the billable app after it has been idle.").tag(
+        config=True
+    )
     idle_timeout_minutes = CFloat(60.0, help="Idle time before stopping.").tag(config=True)
     idle_grace_minutes = CFloat(5.0, help="Warn this long before stopping.").tag(config=True)
     idle_check_seconds = CFloat(30.0, help="How often the idle monitor checks.").tag(config=True)
@@ -108,7 +116,9 @@ class CostWidget(Configurable):
 
     # --- billing (Cost Explorer, budgets) ------------------------------------------------
     billing_enabled = Bool(True, help="Show billed spend from Cost Explorer.").tag(config=True)
-    billing_cache_hours = CFloat(6.0, help="Cache Cost Explorer results this long.").tag(config=True)
+    billing_cache_hours = CFloat(6.0, help="Cache Cost Explorer results this long.").tag(
+        config=True
+    )
     required_tags = List(Unicode(), help="Tags every endpoint and job must carry.").tag(config=True)
 
     # --- misc ---------------------------------------------------------------------------

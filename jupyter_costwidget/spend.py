@@ -147,11 +147,12 @@ def resource_warnings(
         cost = (
             f"about ${accrued:,.2f} so far" if accrued is not None else "an unknown amount so far"
         )
+        rate = f"${priced['per_hour']:,.2f}/h" if priced["per_hour"] is not None else "by the hour"
         add(
             "canvas-running",
-            "warning",
+            "critical",
             f"Canvas of {res.owner or 'an unknown user'} has been running for {format_hours(age)} "
-            f"({cost}). Canvas bills every hour until the user logs out of it.",
+            f"({cost}). Canvas bills {rate} until its owner logs out or an admin deletes the app.",
         )
     if (
         res.kind == r.ENDPOINT
@@ -162,7 +163,7 @@ def resource_warnings(
         if invocations == 0 and age >= th.idle_endpoint_hours:
             add(
                 "endpoint-idle",
-                "warning",
+                "critical",
                 f"Endpoint {res.name} had no invocations in the last "
                 f"{th.idle_endpoint_hours:g} h but keeps billing for its instances. "
                 "Delete it if nobody uses it.",
@@ -182,7 +183,7 @@ def resource_warnings(
     ):
         add(
             "long-running",
-            "warning",
+            "critical",
             f"{res.name} has been running on GPU instance {res.instance_type} for "
             f"{format_hours(age)}. Stop it when you are done.",
         )

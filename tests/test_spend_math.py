@@ -249,7 +249,7 @@ def test_warnings():
     assert ("long-running", "app:d-1/alice-space/JupyterLab/default") not in codes
     canvas = next(w for w in result["warnings"] if w["code"] == "canvas-running")
     assert "bob" in canvas["message"] and "$410.40" in canvas["message"]
-    assert canvas["severity"] == "warning"
+    assert canvas["severity"] == "critical"
     rows = by_id(result)
     assert rows["endpoint:churn"]["warnings"] == ["endpoint-idle"]
 

@@ -188,17 +188,12 @@ export function selectResources(
 }
 
 /**
- * Warnings that keep billing by the hour until someone acts: these get the badge and a toast.
- * The server's severity 'critical' always counts; so do these codes, whatever their severity.
+ * Warnings that keep billing by the hour until someone acts get the badge and a toast. The
+ * server decides which those are (severity 'critical': Canvas running, idle endpoint, GPU
+ * app running long).
  */
-export const CRITICAL_CODES: ReadonlySet<string> = new Set([
-  'canvas-running',
-  'endpoint-idle',
-  'long-running'
-]);
-
 export function isCritical(w: ISpendWarning): boolean {
-  return w.severity === 'critical' || CRITICAL_CODES.has(w.code);
+  return w.severity === 'critical';
 }
 
 export function criticalWarnings(

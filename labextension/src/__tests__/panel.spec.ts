@@ -49,7 +49,7 @@ async function panelWith() {
         warnings: [
           {
             code: 'canvas-running',
-            severity: 'warning',
+            severity: 'critical',
             message: 'Canvas of bob is running',
             resource_id: 'app:d-demo1/bob/Canvas/default'
           }

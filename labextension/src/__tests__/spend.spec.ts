@@ -144,12 +144,12 @@ describe('spendByKind', () => {
 });
 
 describe('warnings and stoppability', () => {
-  it('counts canvas/idle/long-running and severity critical as critical, not info', () => {
+  it('counts only severity critical as critical', () => {
     const snap = snapshot({
       warnings: [
         {
           code: 'canvas-running',
-          severity: 'warning',
+          severity: 'critical',
           message: 'm',
           resource_id: 'app:x'
         },

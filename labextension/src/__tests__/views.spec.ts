@@ -25,7 +25,7 @@ function modelWith(
 
 const canvasWarning = {
   code: 'canvas-running',
-  severity: 'warning',
+  severity: 'critical',
   message: 'Canvas of bob has been running for 9 d',
   resource_id: 'app:d-demo1/bob/Canvas/default'
 };
