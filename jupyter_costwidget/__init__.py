@@ -19,14 +19,14 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
     return [{"module": "jupyter_costwidget"}]
 
 
-def _load_jupyter_server_extension(server_app) -> None:  # noqa: ANN001 - jupyter_server's ServerApp
+def _load_jupyter_server_extension(server_app) -> None:
     """Called by jupyter_server when the extension is enabled."""
     from .extension import load
 
     load(server_app)
 
 
-async def _unload_jupyter_server_extension(server_app) -> None:  # noqa: ANN001
+async def _unload_jupyter_server_extension(server_app) -> None:
     """Called by jupyter_server on shutdown: stop background services."""
     from .extension import unload
 
@@ -35,14 +35,14 @@ async def _unload_jupyter_server_extension(server_app) -> None:  # noqa: ANN001
         await result
 
 
-def load_ipython_extension(ipython) -> None:  # noqa: ANN001 - IPython's InteractiveShell
+def load_ipython_extension(ipython) -> None:
     """`%load_ext jupyter_costwidget` registers the `%costs` magics."""
     from .magics import load_ipython_extension as _load
 
     _load(ipython)
 
 
-def unload_ipython_extension(ipython) -> None:  # noqa: ANN001
+def unload_ipython_extension(ipython) -> None:
     from .magics import unload_ipython_extension as _unload
 
     _unload(ipython)

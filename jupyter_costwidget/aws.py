@@ -181,7 +181,7 @@ class AwsClients:
         client = self.client(service)
         try:
             return getattr(client, _snake(operation))(**kwargs)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a described AwsError
+        except Exception as exc:
             raise describe_error(source, exc) from exc
 
     def paginate(
@@ -208,7 +208,7 @@ class AwsClients:
                 params["NextToken"] = token
         except AwsError:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise describe_error(source, exc) from exc
 
 

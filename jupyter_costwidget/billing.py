@@ -4,9 +4,11 @@ Every Cost Explorer request costs $0.01 and its data changes a few times a day, 
 service per server fetches at most once per `c.CostWidget.billing_cache_hours` (default 6):
 every tab and request shares that result (one coalesced fetch at a time), the result and the
 per-day request count are persisted under the state dir, and a restarted server starts from
-them. Per fetch: one GetCostAndUsage (SageMaker, daily, grouped by usage type), one more for
-`mine` when the Studio cost-allocation tags are active, and DescribeBudgets. The forecast
-and the tags' status move slowly: they are asked at most once per UTC day.
+them. Per fetch: one GetCostAndUsage (SageMaker, daily, grouped by usage type) and
+DescribeBudgets. The forecast, the tags' status and `mine` (a GetCostAndUsage filtered by the
+Studio cost allocation tags, when active) move slowly: asked at most once per UTC day (the
+tags' status once a week). `c.CostWidget.billing_max_requests_per_day` (default 4) caps the
+Cost Explorer requests of a UTC day; past it the last figures are served with a note.
 
 All AWS calls go through `AwsClients.call` in the state's worker pool. `clock` (seconds since
 the epoch) is used for every time decision so tests can simulate a day.
@@ -37,6 +39,14 @@ FORMAT = 1
 # `?refresh=1` bypasses the cache only if the last fetch is older than this (a user clicking
 # refresh ten times must not cost ten sets of Cost Explorer requests).
 REFRESH_FLOOR_SECONDS = 300.0
+# Whether the Studio tags are active changes rarely (an admin activates them once): asked
+# once a week, so the daily request limit goes to month-to-date and the forecast.
+TAG_STATUS_DAYS = 7
+DAILY_LIMIT_CODE = "DailyRequestLimit"
+
+
+class DailyLimitReached(AwsError):
+    """The day's Cost Explorer request limit is used up: nothing was sent."""
 
 
 def _utc_date(ts: float) -> date:
@@ -167,6 +177,10 @@ class BillingService:
             return await asyncio.shield(self._inflight)
         if self._fresh(REFRESH_FLOOR_SECONDS if refresh else None):
             return self._payload()
+        if self._limit_reached() and (self._disk or {}).get("result"):
+            payload = self._payload()  # the last figures, older than the cache period
+            payload["notes"] = [*payload["notes"], self._limit_note()]
+            return payload
         inflight: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._inflight = inflight
         try:
@@ -238,6 +252,18 @@ class BillingService:
         payload["stale"] = bool(payload["stale_sources"]) or fetched_ts is None
         return payload
 
+    def _limit_reached(self) -> bool:
+        with self._lock:
+            disk = dict(self._disk or {})
+        return self._requests_today(disk) >= self.config.billing_max_requests_per_day
+
+    def _limit_note(self) -> str:
+        return (
+            f"Cost Explorer was asked {self.config.billing_max_requests_per_day} times today "
+            "(c.CostWidget.billing_max_requests_per_day; each request costs $0.01): these "
+            "figures refresh after midnight UTC."
+        )
+
     def _requests_today(self, disk: dict[str, Any]) -> int:
         counter = disk.get("requests") or {}
         today = _utc_date(self.clock()).isoformat()
@@ -281,6 +307,13 @@ class BillingService:
             if counter.get("day") != today:
                 counter.clear()
                 counter.update({"day": today, "count": 0})
+            if counter["count"] >= self.config.billing_max_requests_per_day:
+                raise DailyLimitReached(
+                    f"ce.{operation}",
+                    DAILY_LIMIT_CODE,
+                    "Today's Cost Explorer request limit is used up.",
+                    "Raise c.CostWidget.billing_max_requests_per_day to allow more.",
+                )
             counter["count"] += 1
         return self.state.aws.call("ce", operation, **params)
 
@@ -329,7 +362,9 @@ class BillingService:
         mine_keys = [USER_PROFILE_TAG, *SPACE_TAGS]
         active = [key for key in mine_keys if tags.get(key) == "Active"]
         result["tags_active"] = None if not tags else bool(active)
-        result["mine"] = self._mine(context, my_spaces, tags, active, month_start, today, failed)
+        result["mine"] = self._mine(
+            context, my_spaces, tags, active, month_start, today, failed, daily_cache
+        )
 
         # 3. Forecast to the end of the month (once a day; "where allowed").
         forecast_rest = self._forecast_rest(daily_cache, today, errors, notes)
@@ -350,6 +385,10 @@ class BillingService:
         except AwsError as err:
             failed(err, ("budgets",))
 
+        if any(e["code"] == DAILY_LIMIT_CODE for e in errors):
+            # Not a failure: the limit an admin set. Say it once, as a note.
+            errors = [e for e in errors if e["code"] != DAILY_LIMIT_CODE]
+            notes.append(self._limit_note())
         result["errors"] = errors
         result["notes"] = notes
         result["stale_sources"] = stale
@@ -382,7 +421,7 @@ class BillingService:
         self, daily_cache: dict[str, Any], today: date
     ) -> tuple[dict[str, str], dict[str, str] | None]:
         cached = daily_cache.get("tags")
-        if cached and cached.get("day") == today.isoformat():
+        if cached and 0 <= (today - date.fromisoformat(cached["day"])).days < TAG_STATUS_DAYS:
             return dict(cached["status"]), None
         try:
             page = self._ce("ListCostAllocationTags", TagKeys=list(STUDIO_TAGS), MaxResults=100)
@@ -405,6 +444,7 @@ class BillingService:
         month_start: date,
         today: date,
         failed: Callable[[AwsError, tuple[str, ...]], None],
+        daily_cache: dict[str, Any],
     ) -> dict[str, Any]:
         mine: dict[str, Any] = {"month_to_date": None, "filtered_by": [], "message": ""}
         region = getattr(context, "region", None)
@@ -442,6 +482,16 @@ class BillingService:
             return mine
         mine["filtered_by"] = [f["Tags"]["Key"] for f in filters]
         tag_filter = filters[0] if len(filters) == 1 else {"Or": filters}
+        message = (
+            "Costs tagged with your user profile or spaces (tags apply from their activation "
+            "on); updated once a day."
+        )
+        # Your share moves slowly: asked once per UTC day (and when the filter changes).
+        key = json.dumps(tag_filter, sort_keys=True)
+        cached = daily_cache.get("mine")
+        if cached and cached.get("day") == today.isoformat() and cached.get("filter") == key:
+            mine.update(month_to_date=cached["value"], message=message)
+            return mine
         try:
             page = self._ce(
                 "GetCostAndUsage",
@@ -454,11 +504,8 @@ class BillingService:
                 Filter={"And": [SERVICE_FILTER, tag_filter]},
             )
             total = sum(float(r["Total"][METRIC]["Amount"]) for r in page.get("ResultsByTime", []))
-            mine["month_to_date"] = _cents(total)
-            mine["message"] = (
-                "Costs tagged with your user profile or spaces (tags apply from their "
-                "activation on)."
-            )
+            mine.update(month_to_date=_cents(total), message=message)
+            daily_cache["mine"] = {"day": today.isoformat(), "filter": key, "value": _cents(total)}
         except AwsError as err:
             failed(err, ())
             mine["message"] = "Your share could not be fetched (see errors)."

@@ -116,6 +116,11 @@ class CostWidget(Configurable):
 
     # --- billing (Cost Explorer, budgets) ------------------------------------------------
     billing_enabled = Bool(True, help="Show billed spend from Cost Explorer.").tag(config=True)
+    billing_max_requests_per_day = CInt(
+        4,
+        help="At most this many Cost Explorer requests ($0.01 each) per UTC day; past it the "
+        "last figures are served until midnight UTC.",
+    ).tag(config=True)
     billing_cache_hours = CFloat(6.0, help="Cache Cost Explorer results this long.").tag(
         config=True
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import time
 from collections import deque
@@ -17,6 +18,7 @@ from typing import Any
 from .context import Context, detect_context
 from .inventory import Inventory, ScanResult
 from .spend import Thresholds, compute_spend
+from .tag_hygiene import apply_tag_hygiene
 
 # CloudWatch is asked about endpoint invocations at most this often (idle needs hours).
 METRICS_INTERVAL_SECONDS = 600.0
@@ -211,6 +213,7 @@ class SpendEngine:
             now,
             Thresholds(self.config.idle_endpoint_hours, self.config.long_running_hours),
         )
+        apply_tag_hygiene(spend, result.resources, self.config.required_tags)
         errors = list(ctx.errors) + result.errors
         if self._catalog_error:
             errors.append(self._catalog_error)
@@ -248,28 +251,25 @@ class SpendEngine:
                 self._history.popleft()
 
     def _lookup(self) -> Any:
-        if self._price_lookup is None:
-            try:
-                from .pricing import PriceCatalog
+        """The price lookup for this scan. The catalog is reloaded only when a
+        `jupyter costwidget prices update` wrote new prices, so a refresh shows up without a
+        server restart."""
+        if self._price_lookup is not None:  # injected (tests, benchmarks)
+            return self._price_lookup
+        try:
+            from .pricing import PriceCatalog
 
-                cache_dir = None
-                try:
-                    import os
-
-                    cache_dir = os.path.join(self.config.resolved_state_dir(), "prices")
-                except Exception:  # noqa: BLE001 - the snapshot alone is fine
-                    cache_dir = None
-                self._price_lookup = PriceCatalog.load(cache_dir).lookup
-                self._catalog_error = None
-            except Exception as exc:  # noqa: BLE001 - no prices is not a reason to stop
-                self._catalog_error = {
-                    "source": "pricing",
-                    "code": "CatalogUnavailable",
-                    "message": f"The price catalog could not be loaded ({type(exc).__name__}).",
-                    "hint": "Reinstall jupyter-costwidget; every price shows as unknown meanwhile.",
-                }
-                return lambda *_args: None
-        return self._price_lookup
+            catalog = PriceCatalog.load(os.path.join(self.config.resolved_state_dir(), "prices"))
+            self._catalog_error = None
+            return catalog.lookup
+        except Exception as exc:  # noqa: BLE001 - no prices is not a reason to stop
+            self._catalog_error = {
+                "source": "pricing",
+                "code": "CatalogUnavailable",
+                "message": f"The price catalog could not be loaded ({type(exc).__name__}).",
+                "hint": "Reinstall jupyter-costwidget; every price shows as unknown meanwhile.",
+            }
+            return lambda *_args: None
 
     def _empty_snapshot(self) -> dict[str, Any]:
         return {

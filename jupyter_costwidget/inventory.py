@@ -344,6 +344,12 @@ class Inventory:
             return self._tag_index.get(arn, {})
         return self._tags.get(arn, (None, {}))[1]
 
+    def _known_tags(self, arn: str | None) -> dict[str, str] | None:
+        """Tags for tag hygiene: None when they could not be read (no warning then)."""
+        if not arn or (arn not in self._tag_index_covers and arn not in self._tags):
+            return None
+        return dict(self._tags_of(arn))
+
     # --------------------------------------------------------------- describes
     def _describe_domain(self, aws: _CountingAws, domain: dict[str, Any], errors: _Errors) -> None:
         try:
@@ -644,6 +650,7 @@ class Inventory:
                     **attribution,
                 )
             )
+            out[-1].facts["tags"] = self._known_tags(endpoint.get("EndpointArn"))
         return out
 
     def _build_jobs(
@@ -694,6 +701,7 @@ class Inventory:
                     **attribution,
                 )
             )
+            out[-1].facts["tags"] = self._known_tags(job.get(f"{prefix}Arn"))
         return out
 
     def _build_notebooks(self, notebooks: list[dict[str, Any]], stale: bool) -> list[r.Resource]:

@@ -8,7 +8,7 @@ pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 
 @pytest.fixture
-def jp_server_config(jp_server_config):  # noqa: ANN001 - pytest-jupyter's fixture
+def jp_server_config(jp_server_config):
     return {
         "ServerApp": {
             "jpserver_extensions": {"jupyter_costwidget": True},

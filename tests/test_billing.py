@@ -18,6 +18,7 @@ from jupyter_costwidget.billing import BillingService, covers_sagemaker, summari
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ALICE_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/d-bill1/alice"
+ALICE_SPACE_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:space/d-bill1/alice-space"
 BOB_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/d-bill1/bob"
 MONTH_BY_USAGE = {
     "USE1-Host:ml.m5.xlarge": 180.0,
@@ -33,7 +34,7 @@ BILLING = {
     ],
     "forecast": 780.0,
     "cost_allocation_tags_active": False,
-    "by_tag": {ALICE_ARN: 120.0, BOB_ARN: 200.0},
+    "by_tag": {ALICE_ARN: 120.0, ALICE_SPACE_ARN: 30.0, BOB_ARN: 200.0},
     "budgets": [
         {"name": "ml-team", "limit": 1000, "actual": 412.5, "forecast": 780,
          "services": ["Amazon SageMaker"]},
@@ -138,11 +139,37 @@ async def test_tags_active_filters_mine_by_the_studio_tags(jp_fetch, sandbox):
     data = await get_billing(jp_fetch)
     assert data["tags_active"] is True
     assert data["tags"]["sagemaker:user-profile-arn"] == "Active"
-    # alice's share from by_tag (bob's 200 is not hers), the account total unchanged.
-    assert data["mine"]["month_to_date"] == pytest.approx(120.0)
-    assert "sagemaker:user-profile-arn" in data["mine"]["filtered_by"]
+    # alice's profile and her space from by_tag (bob's 200 is not hers), each counted once.
+    assert data["mine"]["month_to_date"] == pytest.approx(120.0 + 30.0)
+    assert data["mine"]["filtered_by"] == [
+        "sagemaker:user-profile-arn",
+        "sagemaker:space-arn",
+        "sagemaker:shared-space-arn",
+    ]
     assert data["month_to_date"] == pytest.approx(412.5)
     assert sandbox.calls()["ce.GetCostAndUsage"] == 2
+
+
+@pytest.mark.parametrize("scenario", [{"cost_allocation_tags_active": True}], indirect=True)
+async def test_a_simulated_day_with_tags_active_asks_for_mine_once(jp_fetch, jp_serverapp, sandbox):
+    service = state_of(jp_serverapp).billing
+    midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    now = [midnight.timestamp()]
+    service.clock = lambda: now[0]
+    for i in range(100):
+        now[0] = midnight.timestamp() + i * 86400 / 100
+        data = await get_billing(jp_fetch)
+        assert data["mine"]["month_to_date"] == pytest.approx(150.0)
+    # The first fetch of the day asks everything: account-wide usage, the tags' status, mine
+    # and the forecast. That is the day's limit of 4: the figures are then served as they are.
+    assert ce_calls(sandbox.calls()) == {
+        "ce.GetCostAndUsage": 2,
+        "ce.GetCostForecast": 1,
+        "ce.ListCostAllocationTags": 1,
+    }
+    assert data["requests_today"] == 4
+    assert any("billing_max_requests_per_day" in note for note in data["notes"])
+    assert data["errors"] == []
 
 
 async def test_ce_access_denied_is_an_error_with_hint_and_the_rest_still_works(jp_fetch, sandbox):
@@ -175,7 +202,7 @@ async def test_failed_source_keeps_last_good_value_marked_stale(jp_fetch, jp_ser
     assert second["month_to_date"] == pytest.approx(412.5)
 
 
-async def test_a_simulated_day_of_100_requests_makes_four_usage_requests(
+async def test_a_simulated_day_of_100_requests_makes_at_most_four_ce_requests(
     jp_fetch, jp_serverapp, sandbox
 ):
     service = state_of(jp_serverapp).billing
@@ -192,16 +219,23 @@ async def test_a_simulated_day_of_100_requests_makes_four_usage_requests(
         data = await get_billing(jp_fetch)
         fetched.add(data["fetched_at"])
     calls = ce_calls(sandbox.calls())
-    # 6 h cache: fetches at 0, 6, 12 and 18 h; forecast and tag status once a day.
-    assert len(fetched) == 4
-    assert calls["ce.GetCostAndUsage"] == 4
-    assert calls["ce.GetCostForecast"] == 1
-    assert calls["ce.ListCostAllocationTags"] == 1
-    assert data["requests_today"] == sum(calls.values()) == 6
-    # The next UTC day starts a new count (and asks for the forecast and tags again).
+    # At most 4 Cost Explorer requests a day: at 0 h usage, the tags' status (once a week)
+    # and the forecast (once a day); at 6 h usage again; then the day's limit is reached and
+    # the 12 h and 18 h figures are the 6 h ones, with a note saying why.
+    assert sum(calls.values()) == data["requests_today"] == 4
+    assert calls == {
+        "ce.GetCostAndUsage": 2,
+        "ce.GetCostForecast": 1,
+        "ce.ListCostAllocationTags": 1,
+    }
+    assert len(fetched) == 2
+    assert any("billing_max_requests_per_day" in note for note in data["notes"])
+    assert data["month_to_date"] == pytest.approx(412.5) and data["errors"] == []
+    # The next UTC day starts a new count: usage and forecast; the tags' status is a week old.
     now[0] = midnight.timestamp() + 86400 + SIX_HOURS
     data = await get_billing(jp_fetch)
-    assert data["requests_today"] == 3
+    assert data["requests_today"] == 2
+    assert not any("billing_max_requests_per_day" in note for note in data["notes"])
 
 
 async def test_refresh_bypasses_the_cache_but_not_within_five_minutes(

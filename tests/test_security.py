@@ -67,7 +67,7 @@ async def test_every_route_rejects_unauthenticated(http_server_client, api_url, 
     )
     assert response.code == 403, (path, method, response.code)
     # A refusal carries no data of the route.
-    assert b"per_hour" not in response.body and b"version\":" not in response.body
+    assert b"per_hour" not in response.body and b'version":' not in response.body
 
 
 @pytest.mark.parametrize("path,method", _routes_with(STATE_CHANGING))

@@ -485,7 +485,10 @@ async def test_demo_scenario_totals(jp_fetch):
     assert totals["region"]["unpriced"] == 9
     assert {w["code"] for w in snap["warnings"]} == {
         "canvas-running", "endpoint-idle", "storage-orphaned", "price-unknown",
+        "tag-missing",  # issue 9: faq-bot, bert-ft untagged; churn-xgb lacks domain-arn
     }  # fmt: skip
+    tag_missing = {w["resource_id"] for w in snap["warnings"] if w["code"] == "tag-missing"}
+    assert tag_missing == {"endpoint:faq-bot", "training-job:bert-ft", "endpoint:churn-xgb"}
     assert snap["errors"] == []
 
 

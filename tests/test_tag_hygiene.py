@@ -82,3 +82,75 @@ def test_apply_adds_warnings_codes_and_tags_to_the_spend_result():
     assert spend["resources"][0]["tags"] == {}
     assert spend["resources"][1]["warnings"] == []
     assert spend["resources"][1]["tags"]["cost-center"] == "a"
+
+
+# --- through the spend engine and GET /spend (real server, sandbox) ---------------------
+
+import json  # noqa: E402
+
+import pytest  # noqa: E402
+
+ACCOUNT = "123456789012"
+TAGGED = {
+    "sagemaker:user-profile-arn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:user-profile/d-t/alice",
+    "sagemaker:domain-arn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:domain/d-t",
+}
+SCENARIO = {
+    "region": "us-east-1",
+    "account": ACCOUNT,
+    "domains": [{"id": "d-t", "user_profiles": ["alice"]}],
+    "endpoints": [
+        {"name": "good", "tags": {**TAGGED, "cost-center": "ml"},
+         "variants": [{"instance": "ml.m5.xlarge"}]},
+        {"name": "no-cc", "tags": dict(TAGGED), "variants": [{"instance": "ml.m5.xlarge"}]},
+        {"name": "gone", "status": "Failed", "variants": [{"instance": "ml.m5.xlarge"}]},
+    ],
+    "training_jobs": [
+        {"name": "ci-train", "instance": "ml.m5.xlarge", "tags": {"cost-center": "ci"}},
+        {"name": "done", "instance": "ml.m5.xlarge", "status": "Completed"},
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture
+def jp_server_config(sandbox, tmp_path):
+    sandbox.load(SCENARIO)
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_costwidget": True}, "allow_root": True},
+        "CostWidget": {
+            "endpoint_url": sandbox.url,
+            "metadata_file": str(tmp_path / "none.json"),
+            "region": sandbox.region,
+            "refresh_seconds": 3600,
+            "state_dir": str(tmp_path / "state"),
+            "required_tags": ["cost-center"],
+        },
+    }
+
+
+async def test_spend_reports_tag_missing_for_running_endpoints_and_jobs(jp_fetch):
+    response = await jp_fetch("costwidget", "api", "spend", params={"refresh": "1"})
+    snap = json.loads(response.body)
+    found = {w["resource_id"]: w for w in snap["warnings"] if w["code"] == "tag-missing"}
+    assert set(found) == {"endpoint:no-cc", "training-job:ci-train"}
+    assert found["endpoint:no-cc"]["missing"] == ["cost-center"]
+    assert "sagemaker:domain-arn" in found["training-job:ci-train"]["message"]
+    rows = {row["id"]: row for row in snap["resources"]}
+    assert "tag-missing" in rows["endpoint:no-cc"]["warnings"]
+    assert "tag-missing" not in rows["endpoint:good"]["warnings"]
+    assert rows["endpoint:good"]["tags"]["cost-center"] == "ml"
+
+
+async def test_unreadable_tags_are_not_reported_as_missing(jp_fetch, sandbox):
+    await jp_fetch("costwidget", "api", "spend", params={"refresh": "1"})
+    tag_calls = [k for k in sandbox.calls() if k.endswith((".GetResources", ".ListTags"))]
+    assert tag_calls == ["tagging.GetResources"]  # one call for all tags
+    sandbox.fault({"deny": ["tagging.GetResources", "sagemaker.ListTags"]})
+    # A fresh server would not know any tags; this one forgets them on a new job.
+    sandbox.load({**SCENARIO, "training_jobs": [{"name": "new-job", "instance": "ml.m5.xlarge"}]})
+    sandbox.fault({"deny": ["tagging.GetResources", "sagemaker.ListTags"]})
+    response = await jp_fetch("costwidget", "api", "spend", params={"refresh": "1"})
+    snap = json.loads(response.body)
+    rows = {row["id"]: row for row in snap["resources"]}
+    assert "training-job:new-job" in rows
+    assert "tag-missing" not in rows["training-job:new-job"]["warnings"]

@@ -114,16 +114,22 @@ class CostExplorer:
 
     def _tag_share(self, key: str, values: list[str]) -> float:
         """Share of this month's cost carried by `key` = one of `values`."""
+        return self._tags_share([(key, values)])
+
+    def _tags_share(self, filters: list[tuple[str, list[str]]]) -> float:
+        """Share of this month's cost matching any of (tag key, values): a union, so a
+        `by_tag` entry matched by two filters counts once."""
         b = self.billing or {}
-        if not b.get("cost_allocation_tags_active") or key not in STUDIO_TAG_KEYS:
-            return 0.0
         mtd = float(b.get("month_to_date") or 0.0)
-        if mtd <= 0:
+        if not b.get("cost_allocation_tags_active") or mtd <= 0:
             return 0.0
         matched = 0.0
         for tagged, amount in b.get("by_tag", {}).items():
             value = tagged.split("$", 1)[1] if "$" in tagged else tagged
-            if _same_tag(tag_key_of(tagged) or "", key) and value in values:
+            if any(
+                key in STUDIO_TAG_KEYS and _same_tag(tag_key_of(tagged) or "", key) and value in vs
+                for key, vs in filters
+            ):
                 matched += float(amount)
         return min(1.0, matched / mtd)
 
@@ -139,6 +145,15 @@ class CostExplorer:
             for sub in expr["And"]:
                 weight *= self._weight(sub, when, usage_type)
             return weight
+        if "Or" in expr and expr["Or"] and all("Tags" in sub for sub in expr["Or"]):
+            if not self._in_month(when):
+                return 0.0
+            return self._tags_share(
+                [
+                    (str(t["Tags"].get("Key", "")), list(t["Tags"].get("Values", [])))
+                    for t in expr["Or"]
+                ]
+            )
         if "Or" in expr:
             return min(1.0, sum(self._weight(sub, when, usage_type) for sub in expr["Or"]))
         if "Not" in expr:

@@ -391,7 +391,11 @@ export function renderBilling(
         money(data.month_to_date)
       ),
       el('dt', {}, trans.__('Yesterday')),
-      el('dd', { class: 'jp-CostWidget-billed-yesterday' }, money(data.yesterday)),
+      el(
+        'dd',
+        { class: 'jp-CostWidget-billed-yesterday' },
+        money(data.yesterday)
+      ),
       el('dt', {}, trans.__('Forecast for the month')),
       el(
         'dd',
@@ -441,7 +445,9 @@ export function renderBilling(
   } else {
     estimated.append(el('p', {}, trans.__('Loading…')));
   }
-  section.append(el('div', { class: 'jp-CostWidget-billing-compare' }, billed, estimated));
+  section.append(
+    el('div', { class: 'jp-CostWidget-billing-compare' }, billed, estimated)
+  );
 
   const budgets = data.budgets ?? [];
   section.append(
@@ -549,7 +555,13 @@ export class BillingSection {
   render(): void {
     const { billing, spend, currency, trans } = this._options;
     this.node.replaceChildren(
-      renderBilling(billing.data, billing.error, spend.snapshot, currency(), trans)
+      renderBilling(
+        billing.data,
+        billing.error,
+        spend.snapshot,
+        currency(),
+        trans
+      )
     );
   }
 
@@ -657,6 +669,7 @@ export const billingPlugin: JupyterFrontEndPlugin<void> = {
     SpendStatusItem.tooltipExtras.push(() =>
       monthToDateLine(billing.data, currency(), trans)
     );
+    billing.changed.connect(() => SpendStatusItem.tooltipExtrasChanged.emit());
     new DailySummaryNotifier({
       billing,
       enabled: () => composite().dailySummary !== false,

@@ -3,11 +3,16 @@
  */
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import { billingPlugin } from './billing';
 import { idlePlugin } from './idle';
 import { spendPlugin } from './spendplugin';
 
 export { ISpendModel } from './tokens';
 
-const plugins: JupyterFrontEndPlugin<any>[] = [spendPlugin, idlePlugin];
+const plugins: JupyterFrontEndPlugin<any>[] = [
+  spendPlugin,
+  idlePlugin,
+  billingPlugin
+];
 
 export default plugins;

@@ -148,12 +148,20 @@ export function explainWarning(
       return trans.__(
         'No price is known for this resource, so totals that include it are lower bounds (shown as ≥).'
       );
+    case 'tag-missing':
+      return trans.__(
+        'Cost allocation works only for tagged resources: without these tags its %1 cannot be attributed on the bill.',
+        rate
+      );
     default:
       return '';
   }
 }
 
 export class SpendPanel extends Widget {
+  /** Sections other features (e.g. billed spend) add at the end of every new panel. */
+  static sectionFactories: Array<(panel: SpendPanel) => HTMLElement> = [];
+
   constructor(options: {
     model: SpendModel;
     settings: MeterSettings;
@@ -215,6 +223,9 @@ export class SpendPanel extends Widget {
       this._table
     );
     this.node.append(this._header, this._body, tableSection);
+    for (const factory of SpendPanel.sectionFactories) {
+      this.node.append(factory(this));
+    }
     this._model.changed.connect(this._render, this);
     this._settings.changed.connect(this._render, this);
     this._render();

@@ -3,6 +3,7 @@
  * number of critical warnings. A view of `SpendModel`; it never fetches anything itself.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
+import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import {
@@ -39,6 +40,13 @@ export function meterLevel(
 }
 
 export class SpendStatusItem extends Widget {
+  /** Extra tooltip lines from other features (e.g. billed month to date); null: none. */
+  static tooltipExtras: Array<() => string | null> = [];
+  /** Emitted by those features when their lines change (every item re-renders). */
+  static tooltipExtrasChanged = new Signal<typeof SpendStatusItem, void>(
+    SpendStatusItem
+  );
+
   constructor(options: {
     model: SpendModel;
     settings: MeterSettings;
@@ -68,6 +76,7 @@ export class SpendStatusItem extends Widget {
     });
     this._model.changed.connect(this.render, this);
     this._settings.changed.connect(this.render, this);
+    SpendStatusItem.tooltipExtrasChanged.connect(this.render, this);
     // The "as of N min ago" text ages between polls.
     this._timer = window.setInterval(() => this.render(), 30000);
     this.render();
@@ -205,6 +214,12 @@ export class SpendStatusItem extends Widget {
     }
     if (isConverted(currency)) {
       lines.push(conversionNote(currency, trans));
+    }
+    for (const extra of SpendStatusItem.tooltipExtras) {
+      const line = extra();
+      if (line) {
+        lines.push(line);
+      }
     }
     lines.push(trans.__('Click for details.'));
     return lines.join('\n');
