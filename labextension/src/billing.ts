@@ -17,12 +17,11 @@ import {
   nullTranslator,
   TranslationBundle
 } from '@jupyterlab/translation';
-import { Poll } from '@lumino/polling';
-import { ISignal, Signal } from '@lumino/signaling';
 
 import { formatAge, formatMoney, formatRate, ICurrency, USD } from './format';
 import { SpendModel } from './model';
 import { SpendPanel } from './panel';
+import { PolledValue } from './polled';
 import { requestAPI } from './request';
 import { readSettings } from './settings';
 import { costToday, scopeTotal } from './spend';
@@ -168,7 +167,7 @@ export const fetchBillingFromServer: BillingFetcher = refresh =>
     { trackActivity: false }
   );
 
-export class BillingModel {
+export class BillingModel extends PolledValue<IBilling> {
   constructor(
     options: {
       fetchBilling?: BillingFetcher;
@@ -177,72 +176,19 @@ export class BillingModel {
       autoStart?: boolean;
     } = {}
   ) {
-    this._fetch = options.fetchBilling ?? fetchBillingFromServer;
-    const interval = options.interval ?? 600000;
-    this._poll = new Poll({
+    super({
       name: 'jupyter-costwidget:billing',
-      auto: options.autoStart ?? true,
-      factory: async () => {
-        await this.update(false);
-        if (this._error) {
-          throw this._error; // back off while failing
-        }
-      },
-      frequency: { interval, backoff: true, max: Math.max(interval, 3600000) },
-      standby: 'when-hidden'
+      fetch: options.fetchBilling ?? fetchBillingFromServer,
+      interval: options.interval ?? 600000,
+      maxInterval: 3600000,
+      autoStart: options.autoStart
     });
   }
 
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
+  /** The latest billed-spend figures, kept when later fetches fail. */
   get data(): IBilling | null {
-    return this._data;
+    return this.value;
   }
-
-  get error(): Error | null {
-    return this._error;
-  }
-
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
-  /** Fetch once now; never throws (the error is kept in `error`). */
-  async update(refresh = false): Promise<void> {
-    try {
-      const data = await this._fetch(refresh);
-      if (this._isDisposed) {
-        return;
-      }
-      this._data = data;
-      this._error = null;
-    } catch (reason) {
-      if (this._isDisposed) {
-        return;
-      }
-      this._error =
-        reason instanceof Error ? reason : new Error(String(reason));
-    }
-    this._changed.emit();
-  }
-
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._poll.dispose();
-    Signal.clearData(this);
-  }
-
-  private _fetch: BillingFetcher;
-  private _poll: Poll;
-  private _data: IBilling | null = null;
-  private _error: Error | null = null;
-  private _isDisposed = false;
-  private _changed = new Signal<this, void>(this);
 }
 
 // ------------------------------------------------------------------ the view

@@ -4,9 +4,7 @@
  * One Poll per front-end: backoff on failure, standby while the tab is hidden, and requests
  * without activity tracking so the meter never keeps an idle server "active".
  */
-import { Poll } from '@lumino/polling';
-import { ISignal, Signal } from '@lumino/signaling';
-
+import { PolledValue } from './polled';
 import { CostWidgetRequestError, requestAPI } from './request';
 import { ISpendSnapshot, IStopResult } from './types';
 
@@ -39,47 +37,28 @@ export interface ISpendModelOptions {
   now?: () => number;
 }
 
-export class SpendModel {
+export class SpendModel extends PolledValue<ISpendSnapshot> {
   constructor(options: ISpendModelOptions = {}) {
-    this._fetch = options.fetchSpend ?? fetchSpendFromServer;
+    super({
+      name: 'jupyter-costwidget:spend',
+      fetch: options.fetchSpend ?? fetchSpendFromServer,
+      interval: options.interval ?? 30000,
+      maxInterval: 300000,
+      autoStart: options.autoStart
+    });
     this._stop = options.stopResource ?? stopResourceOnServer;
     this._now = options.now ?? (() => Date.now());
-    const interval = options.interval ?? 30000;
-    this._poll = new Poll({
-      name: 'jupyter-costwidget:spend',
-      auto: options.autoStart ?? true,
-      factory: async () => {
-        await this.update(false);
-        if (this._error) {
-          // Rethrow so the Poll backs off while the server or AWS is failing.
-          throw this._error;
-        }
-      },
-      frequency: { interval, backoff: true, max: Math.max(interval, 300000) },
-      standby: 'when-hidden'
-    });
-  }
-
-  /** Emitted after every fetch (success or failure) and on stops. */
-  get changed(): ISignal<this, void> {
-    return this._changed;
   }
 
   /** The latest snapshot received, kept when later fetches fail. */
   get snapshot(): ISpendSnapshot | null {
-    return this._snapshot;
-  }
-
-  /** Why the last fetch failed, or null when it succeeded. */
-  get error(): Error | null {
-    return this._error;
+    return this.value;
   }
 
   /** True when the server extension is not there (the meter then says so). */
   get serverMissing(): boolean {
     return (
-      this._error instanceof CostWidgetRequestError &&
-      this._error.status === 404
+      this.error instanceof CostWidgetRequestError && this.error.status === 404
     );
   }
 
@@ -88,51 +67,18 @@ export class SpendModel {
    * snapshot shown is an old one.
    */
   get stale(): boolean {
-    return !!this._snapshot && (this._snapshot.stale || this._error !== null);
+    const snapshot = this.value;
+    return !!snapshot && (snapshot.stale || this.error !== null);
   }
 
   /** Age of the snapshot in seconds, now (server age plus time since it was fetched). */
   get ageSeconds(): number | null {
-    if (!this._snapshot || this._fetchedAt === null) {
+    const snapshot = this.value;
+    if (!snapshot || this._fetchedAt === null) {
       return null;
     }
-    const atFetch = this._snapshot.age_seconds ?? 0;
+    const atFetch = snapshot.age_seconds ?? 0;
     return atFetch + (this._now() - this._fetchedAt) / 1000;
-  }
-
-  /** Change the poll interval (ms), e.g. when the user edits the setting. */
-  setInterval(interval: number): void {
-    if (interval > 0 && interval !== this._poll.frequency.interval) {
-      this._poll.frequency = {
-        ...this._poll.frequency,
-        interval,
-        max: Math.max(interval, 300000)
-      };
-    }
-  }
-
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
-  /** Fetch once now; never throws (the error is kept in `error`). */
-  async update(refresh = false): Promise<void> {
-    try {
-      const snapshot = await this._fetch(refresh);
-      if (this._isDisposed) {
-        return;
-      }
-      this._snapshot = snapshot;
-      this._fetchedAt = this._now();
-      this._error = null;
-    } catch (reason) {
-      if (this._isDisposed) {
-        return;
-      }
-      this._error =
-        reason instanceof Error ? reason : new Error(String(reason));
-    }
-    this._changed.emit();
   }
 
   /** Ask the server for a fresh scan and show it. */
@@ -147,22 +93,11 @@ export class SpendModel {
     return result;
   }
 
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._poll.dispose();
-    Signal.clearData(this);
+  protected onValue(): void {
+    this._fetchedAt = this._now();
   }
 
-  private _fetch: SpendFetcher;
   private _stop: ResourceStopper;
   private _now: () => number;
-  private _poll: Poll;
-  private _snapshot: ISpendSnapshot | null = null;
   private _fetchedAt: number | null = null;
-  private _error: Error | null = null;
-  private _isDisposed = false;
-  private _changed = new Signal<this, void>(this);
 }
