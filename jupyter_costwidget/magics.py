@@ -13,6 +13,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import CFloat, Enum, Unicode, default
@@ -175,8 +176,9 @@ class CostsMagics(Magics):
         started = datetime.now(timezone.utc)
         t0 = time.perf_counter()
         assert self.shell is not None  # registered magics always have their shell
+        result = None
         try:
-            self.shell.run_cell(cell)
+            result = self.shell.run_cell(cell)
         finally:
             seconds = time.perf_counter() - t0
             # A scan after the cell sees what it started or stopped.
@@ -187,6 +189,11 @@ class CostsMagics(Magics):
                 print(json.dumps(report, indent=1, default=str))
             else:
                 print(render_cell_text(report))
+        if result is not None and not result.success:
+            # The cell's traceback is already shown; failing this cell too makes "Run All"
+            # stop here, as it would without %%costs. UsageError prints one line, no traceback.
+            error = result.error_in_exec or result.error_before_exec
+            raise UsageError(f"the cell raised {type(error).__name__} (see above)")
 
     def _fetch_quietly(self, refresh: bool) -> dict[str, Any] | None:
         try:

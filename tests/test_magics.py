@@ -751,6 +751,9 @@ def test_cell_that_raises_still_reports_its_time(ishell, demo):
     report = json.loads(captured.stdout[captured.stdout.index("{") :])
     assert report["seconds"] >= 0 and report["instance_type"] == ME_INSTANCE
     assert ishell.magics.last_cell_report["seconds"] == report["seconds"]
+    # The execution fails, as the cell did, so "Run All" stops at it.
+    assert not captured.result.success
+    assert "the cell raised ValueError" in plain
 
 
 def test_cell_report_tells_started_from_seen_late():
