@@ -5,22 +5,15 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
-import * as fs from 'fs';
 import * as path from 'path';
+import {
+  clearFaults,
+  DEMO,
+  loadDemo,
+  SCREENSHOTS,
+  sandboxCalls
+} from './sandbox';
 
-const SANDBOX_URL =
-  process.env.SANDBOX_URL ??
-  `http://127.0.0.1:${process.env.UI_SANDBOX_PORT || '5123'}`;
-const DEMO = JSON.parse(
-  fs.readFileSync(
-    path.resolve(
-      __dirname,
-      '../../jupyter_costwidget/sandbox/scenarios/demo.json'
-    ),
-    'utf-8'
-  )
-);
-const SCREENSHOTS = path.resolve(__dirname, '../screenshots');
 const PANEL = '#jp-costwidget-spend-panel';
 const BILLING = `${PANEL} .jp-CostWidget-billing`;
 
@@ -29,14 +22,6 @@ function usd(amount: number): string {
     style: 'currency',
     currency: 'USD'
   }).format(amount);
-}
-
-async function sandboxCalls(
-  request: APIRequestContext
-): Promise<Record<string, number>> {
-  const response = await request.get(`${SANDBOX_URL}/_sandbox/calls`);
-  expect(response.ok()).toBe(true);
-  return response.json();
 }
 
 async function billing(request: APIRequestContext) {
@@ -49,13 +34,8 @@ test.describe.configure({ mode: 'serial' });
 
 test.describe('billed spend', () => {
   test.beforeAll(async ({ request }) => {
-    expect((await request.delete(`${SANDBOX_URL}/_sandbox/faults`)).ok()).toBe(
-      true
-    );
-    const loaded = await request.post(`${SANDBOX_URL}/_sandbox/scenario`, {
-      data: DEMO
-    });
-    expect(loaded.ok()).toBe(true);
+    await clearFaults(request);
+    await loadDemo(request);
   });
 
   test('the panel shows billed vs estimated and budget bars', async ({

@@ -8,32 +8,10 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
-import * as fs from 'fs';
-import * as path from 'path';
+import { sandboxCalls, loadDemo } from './sandbox';
 
-const SANDBOX_URL =
-  process.env.SANDBOX_URL ??
-  `http://127.0.0.1:${process.env.UI_SANDBOX_PORT || '5123'}`;
-const DEMO = JSON.parse(
-  fs.readFileSync(
-    path.resolve(
-      __dirname,
-      '../../jupyter_costwidget/sandbox/scenarios/demo.json'
-    ),
-    'utf-8'
-  )
-);
 const ITEM = '.jp-CostWidget-autostop';
 const DELETE_APP = 'sagemaker.DeleteApp';
-
-async function sandboxCalls(
-  request: APIRequestContext
-): Promise<Record<string, number>> {
-  const response = await request.get(`${SANDBOX_URL}/_sandbox/calls`);
-  expect(response.ok()).toBe(true);
-  const body = await response.json();
-  return body.calls ?? body;
-}
 
 async function idle(request: APIRequestContext): Promise<any> {
   const response = await request.get('/costwidget/api/idle');
@@ -51,10 +29,7 @@ async function setIdle(
 
 async function restore(request: APIRequestContext): Promise<void> {
   await setIdle(request, { enabled: false, timeout_minutes: 60 });
-  const loaded = await request.post(`${SANDBOX_URL}/_sandbox/scenario`, {
-    data: DEMO
-  });
-  expect(loaded.ok()).toBe(true);
+  await loadDemo(request);
 }
 
 /** A notebook with an edit that is not saved yet (the typed text is not on disk). */

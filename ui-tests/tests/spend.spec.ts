@@ -6,33 +6,17 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
-
-const SANDBOX_URL =
-  process.env.SANDBOX_URL ??
-  `http://127.0.0.1:${process.env.UI_SANDBOX_PORT || '5123'}`;
-const DEMO = JSON.parse(
-  fs.readFileSync(
-    path.resolve(
-      __dirname,
-      '../../jupyter_costwidget/sandbox/scenarios/demo.json'
-    ),
-    'utf-8'
-  )
-);
-const SCREENSHOTS = path.resolve(__dirname, '../screenshots');
+import {
+  SANDBOX_URL,
+  SCREENSHOTS,
+  sandboxCalls,
+  loadDemo,
+  clearFaults
+} from './sandbox';
 
 const ITEM = '.jp-CostWidget-status';
 const ITEM_TEXT = '.jp-CostWidget-status-text';
 const PANEL = '#jp-costwidget-spend-panel';
-
-async function sandboxCalls(
-  request: APIRequestContext
-): Promise<Record<string, number>> {
-  const response = await request.get(`${SANDBOX_URL}/_sandbox/calls`);
-  expect(response.ok()).toBe(true);
-  const body = await response.json();
-  return body.calls ?? body;
-}
 
 async function spend(request: APIRequestContext, refresh = true) {
   const response = await request.get(
@@ -44,13 +28,8 @@ async function spend(request: APIRequestContext, refresh = true) {
 
 /** Put the sandbox back to the demo scenario and make the server rescan it. */
 async function restoreDemo(request: APIRequestContext): Promise<void> {
-  expect((await request.delete(`${SANDBOX_URL}/_sandbox/faults`)).ok()).toBe(
-    true
-  );
-  const loaded = await request.post(`${SANDBOX_URL}/_sandbox/scenario`, {
-    data: DEMO
-  });
-  expect(loaded.ok()).toBe(true);
+  await clearFaults(request);
+  await loadDemo(request);
   await spend(request);
 }
 
