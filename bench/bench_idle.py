@@ -22,18 +22,17 @@ import json
 import logging
 import os
 import platform
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+from _common import DUMMY_AWS_ENV, JupyterServer
 
 from jupyter_costwidget.config import CostWidget
 from jupyter_costwidget.idle import IdleMonitor
@@ -41,7 +40,6 @@ from jupyter_costwidget.sandbox import start_sandbox
 from jupyter_costwidget.state import CostWidgetState
 
 RESULTS = Path(__file__).resolve().parent / "results" / "idle.json"
-BIN = Path(sys.executable).parent
 KERNELS, TERMINALS, CHECKS = 50, 20, 200
 TARGET_CHECK_CPU_MS = 20.0  # a check every 30 s must be negligible
 DELAY_TRIALS = 3
@@ -142,18 +140,6 @@ def bench_cost() -> list[dict[str, Any]]:
 
 
 # --- 2. timeout -> stop call ------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http(url: str, token: str, path: str) -> Any:
-    request = urllib.request.Request(url + path, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
 def one_stop_delay(sandbox: Any, check_seconds: float) -> float:
     sandbox.reset()
     sandbox.load(SCENARIO)
@@ -161,63 +147,28 @@ def one_stop_delay(sandbox: Any, check_seconds: float) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         metadata = sandbox.write_metadata(root / "resource-metadata.json")
-        token, port = secrets.token_hex(16), free_port()
-        config_dir = root / "config"
-        config_dir.mkdir()
-        (config_dir / "jupyter_server_config.json").write_text(
-            json.dumps(
-                {
-                    "ServerApp": {"jpserver_extensions": {"jupyter_costwidget": True}},
-                    "CostWidget": {
-                        "endpoint_url": sandbox.url,
-                        "region": "us-east-1",
-                        "metadata_file": str(metadata),
-                        "state_dir": str(root / "state"),
-                        "refresh_seconds": 3600,
-                        "idle_enabled": True,
-                        "idle_timeout_minutes": 0.1,
-                        "idle_min_minutes": 0.01,
-                        "idle_check_seconds": check_seconds,
-                        "idle_cpu_percent": 0,
-                    },
-                }
-            )
-        )
-        env = os.environ | {
-            "JUPYTER_CONFIG_DIR": str(config_dir),
-            "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
+        config = {
+            "CostWidget": {
+                "endpoint_url": sandbox.url,
+                "region": "us-east-1",
+                "metadata_file": str(metadata),
+                "state_dir": str(root / "state"),
+                "refresh_seconds": 3600,
+                "idle_enabled": True,
+                "idle_timeout_minutes": 0.1,
+                "idle_min_minutes": 0.01,
+                "idle_check_seconds": check_seconds,
+                "idle_cpu_percent": 0,
+            }
         }
-        proc = subprocess.Popen(
-            [
-                str(BIN / "jupyter"),
-                "server",
-                f"--port={port}",
-                "--ServerApp.port_retries=0",
-                "--ServerApp.ip=127.0.0.1",
-                f"--IdentityProvider.token={token}",
-                "--ServerApp.allow_root=True",
-                "--ServerApp.open_browser=False",
-                f"--ServerApp.root_dir={root}",
-            ],
-            env=env,
-            cwd=root,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}/"
+        env = os.environ | DUMMY_AWS_ENV | {"AWS_DEFAULT_REGION": "us-east-1"}
+        server = JupyterServer(root, config, env)
         try:
-            stops_at = None
+            stops_at = server.wait_until_up("costwidget/api/idle").get("stops_at")
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline and stops_at is None:
-                try:
-                    stops_at = http(url, token, "costwidget/api/idle").get("stops_at")
-                except OSError:
-                    pass
-                if stops_at is None:
-                    time.sleep(0.1)
+                time.sleep(0.1)
+                stops_at = server.get("costwidget/api/idle").get("stops_at")
             if stops_at is None:
                 raise RuntimeError("the server never reported stops_at")
             due = datetime.fromisoformat(stops_at).timestamp()
@@ -228,8 +179,7 @@ def one_stop_delay(sandbox: Any, check_seconds: float) -> float:
                 time.sleep(0.02)
             raise RuntimeError("no DeleteApp call")
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            server.stop()
 
 
 def bench_delay() -> list[dict[str, Any]]:

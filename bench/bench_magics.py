@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from _common import JupyterServer, http_json
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
@@ -33,7 +30,6 @@ TARGET_MS = 300.0
 RUNS = 30
 KERNEL_RUNS = 10
 RESULTS = Path(__file__).resolve().parent / "results" / "magics.json"
-BIN = Path(sys.executable).parent
 
 
 def stats(samples: list[float]) -> dict[str, float]:
@@ -45,60 +41,6 @@ def stats(samples: list[float]) -> dict[str, float]:
         "p95_ms": round(p95, 2),
         "max_ms": round(max(samples), 2),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(root: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str, str]:
-    token, port = secrets.token_hex(16), free_port()
-    config = root / "config"
-    config.mkdir(parents=True)
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_costwidget": True}}})
-    )
-    env = env | {"JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(root / "runtime")}
-    proc = subprocess.Popen(
-        [
-            str(BIN / "jupyter"),
-            "server",
-            f"--port={port}",
-            "--ServerApp.port_retries=0",
-            "--ServerApp.ip=127.0.0.1",
-            f"--IdentityProvider.token={token}",
-            "--ServerApp.allow_root=True",
-            "--ServerApp.open_browser=False",
-            f"--ServerApp.root_dir={root}",
-        ],
-        env=env,
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            http(url, token, "costwidget/api/spend")  # also waits for the first scan
-            return proc, url, token
-        except OSError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise RuntimeError("jupyter server did not start")
-
-
-def http(url: str, token: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    request = urllib.request.Request(
-        url + path,
-        data=json.dumps(body).encode() if body is not None else None,
-        method="POST" if body is not None else "GET",
-        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
 
 
 def time_in_process(shell: InteractiveShell, line: str) -> dict[str, float]:
@@ -145,7 +87,10 @@ def main() -> int:
     metadata = sandbox.write_metadata(work / "resource-metadata.json")
     env = dict(os.environ) | sandbox.env(metadata) | {"JUPYTER_DATA_DIR": str(work / "data")}
     os.environ.update(env | {"JUPYTER_RUNTIME_DIR": str(work / "no-servers")})
-    proc, url, token = start_server(work / "server", env)
+    (work / "server").mkdir()
+    server = JupyterServer(work / "server", {}, env)
+    server.wait_until_up("costwidget/api/spend")  # also waits for the first scan
+    url, token = server.url, server.token
     results: dict[str, Any] = {
         "target_ms": TARGET_MS,
         "scenario": "demo",
@@ -163,7 +108,7 @@ def main() -> int:
         results["in_process_kernel_json"] = time_in_process(shell, "%costs --json")
 
         # A kernel started by the server finds it by kernel id; the widget view is shown.
-        kernel = http(url, token, "api/kernels", {"name": "python3"})
+        kernel = http_json(url + "api/kernels", token, {"name": "python3"})
         client = BlockingKernelClient(
             connection_file=str(work / "server" / "runtime" / f"kernel-{kernel['id']}.json")
         )
@@ -185,8 +130,7 @@ def main() -> int:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.stop()
         sandbox.stop()
 
     measured = [v for v in results.values() if isinstance(v, dict) and "p95_ms" in v]

@@ -16,7 +16,6 @@ import json
 import math
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,12 +25,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from _common import DUMMY_AWS_ENV, JupyterServer, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "spend.json"
 PY = sys.executable
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-TOKEN = "bench-token"
 
 
 # ----------------------------------------------------------------------------- scenario
@@ -121,12 +121,6 @@ def floor_calls(s: dict[str, Any]) -> dict[str, int]:
 
 
 # ------------------------------------------------------------------------------ sandbox
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Sandbox:
     """The sandbox CLI in its own process (its own GIL, like AWS), driven over /_sandbox/."""
 
@@ -225,28 +219,22 @@ async def bench_server(sandbox: Sandbox, metadata: str, workers: int) -> dict[st
     import psutil
     from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
-    port = free_port()
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
+    env = os.environ | DUMMY_AWS_ENV | {"AWS_DEFAULT_REGION": REGION}
+    workdir = Path(tempfile.mkdtemp(prefix="costwidget-bench-"))
+    config = {
+        "CostWidget": {
+            "endpoint_url": sandbox.url,
+            "metadata_file": metadata,
+            "region": REGION,
+            "refresh_seconds": 3600,
+            "aws_max_workers": workers,
+        }
     }
-    workdir = tempfile.mkdtemp(prefix="costwidget-bench-")
-    proc = subprocess.Popen(
-        [PY, "-m", "jupyter_server", f"--port={port}", "--no-browser",
-         "--ServerApp.allow_root=True",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={workdir}",
-         "--ServerApp.jpserver_extensions=jupyter_costwidget=True",
-         f"--CostWidget.endpoint_url={sandbox.url}", f"--CostWidget.metadata_file={metadata}",
-         f"--CostWidget.region={REGION}", "--CostWidget.refresh_seconds=3600",
-         f"--CostWidget.aws_max_workers={workers}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=workdir,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}/costwidget/api"
+    server = JupyterServer(workdir, config, env)
+    proc = server.proc
+    base = f"{server.url}costwidget/api"
     client = AsyncHTTPClient(max_clients=64)
-    headers = {"Authorization": f"token {TOKEN}"}
+    headers = {"Authorization": f"token {server.token}"}
 
     async def get(path: str, timeout: float = 600) -> Any:
         resp = await client.fetch(
@@ -309,11 +297,7 @@ async def bench_server(sandbox: Sandbox, metadata: str, workers: int) -> dict[st
         out["server_rss_mb"] = round(rss / 2**20, 1)
     finally:
         client.close()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        server.stop()
     return out
 
 
