@@ -75,21 +75,16 @@ def billing_enabled(request):
 
 
 @pytest.fixture
-def jp_server_config(sandbox, scenario, tmp_path, billing_enabled):
+def jp_server_config(costwidget_server_config, sandbox, scenario, tmp_path, billing_enabled):
     sandbox.load(scenario)
     metadata = sandbox.write_metadata(tmp_path / "resource-metadata.json")
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_costwidget": True}, "allow_root": True},
-        "CostWidget": {
-            "endpoint_url": sandbox.url,
-            "metadata_file": str(metadata),
-            "region": sandbox.region,
-            "refresh_seconds": 3600,
-            "aws_max_attempts": 2,
-            "state_dir": str(tmp_path / "state"),
-            "billing_enabled": billing_enabled,
-        },
-    }
+    return costwidget_server_config(
+        sandbox,
+        metadata,
+        aws_max_attempts=2,
+        state_dir=str(tmp_path / "state"),
+        billing_enabled=billing_enabled,
+    )
 
 
 def state_of(jp_serverapp):

@@ -69,7 +69,7 @@ def idle_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def jp_server_config(jp_server_config, sandbox, tmp_path, idle_env, idle_config):
+def jp_server_config(costwidget_server_config, sandbox, tmp_path, idle_env, idle_config):
     scenario = dict(SCENARIO)
     if ME[idle_env]:
         scenario["me"] = ME[idle_env]
@@ -77,13 +77,8 @@ def jp_server_config(jp_server_config, sandbox, tmp_path, idle_env, idle_config)
     metadata = str(tmp_path / "resource-metadata.json")
     if ME[idle_env]:
         sandbox.write_metadata(metadata)
-    config = dict(jp_server_config)
-    config["CostWidget"] = {
-        "endpoint_url": sandbox.url,
-        "region": sandbox.region,
-        "metadata_file": metadata,
+    settings = {
         "state_dir": str(tmp_path / "costwidget-state"),
-        "refresh_seconds": 3600.0,
         "idle_enabled": True,
         "idle_timeout_minutes": TIMEOUT_MIN,
         "idle_grace_minutes": 0.02,
@@ -94,7 +89,7 @@ def jp_server_config(jp_server_config, sandbox, tmp_path, idle_env, idle_config)
         "idle_save_timeout_seconds": 2.0,
         **idle_config,
     }
-    return config
+    return costwidget_server_config(sandbox, metadata, **settings)
 
 
 def monitor_of(serverapp: Any) -> Any:

@@ -30,19 +30,10 @@ def _routes_with(methods: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def jp_server_config(sandbox, tmp_path):
+def jp_server_config(costwidget_server_config, sandbox, tmp_path):
     sandbox.load(DEMO_SCENARIO)
     metadata = sandbox.write_metadata(tmp_path / "resource-metadata.json")
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_costwidget": True}, "allow_root": True},
-        "CostWidget": {
-            "endpoint_url": sandbox.url,
-            "metadata_file": str(metadata),
-            "region": sandbox.region,
-            "refresh_seconds": 3600,
-            "state_dir": str(tmp_path / "state"),
-        },
-    }
+    return costwidget_server_config(sandbox, metadata, state_dir=str(tmp_path / "state"))
 
 
 @pytest.fixture

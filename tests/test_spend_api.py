@@ -120,18 +120,8 @@ def metadata_file(request, sandbox, scenario, tmp_path):
 
 
 @pytest.fixture
-def jp_server_config(sandbox, metadata_file):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_costwidget": True}, "allow_root": True},
-        "CostWidget": {
-            "endpoint_url": sandbox.url,
-            "metadata_file": str(metadata_file),
-            "region": sandbox.region,
-            # Tests scan with ?refresh=1; the background loop must not interleave.
-            "refresh_seconds": 3600,
-            "aws_max_attempts": 4,
-        },
-    }
+def jp_server_config(costwidget_server_config, sandbox, metadata_file):
+    return costwidget_server_config(sandbox, metadata_file, aws_max_attempts=4)
 
 
 async def get_spend(jp_fetch, refresh=True):

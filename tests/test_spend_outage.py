@@ -42,18 +42,14 @@ def own_sandbox(tmp_path):
 
 
 @pytest.fixture
-def jp_server_config(own_sandbox):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_costwidget": True}, "allow_root": True},
-        "CostWidget": {
-            "endpoint_url": own_sandbox.url,
-            "metadata_file": str(own_sandbox.metadata_path),
-            "region": "us-east-1",
-            "refresh_seconds": 1,
-            "stale_after_seconds": 3600,
-            "aws_max_attempts": 2,
-        },
-    }
+def jp_server_config(costwidget_server_config, own_sandbox):
+    return costwidget_server_config(
+        own_sandbox,
+        own_sandbox.metadata_path,
+        refresh_seconds=1,  # this file tests the background refresher itself
+        stale_after_seconds=3600,
+        aws_max_attempts=2,
+    )
 
 
 async def spend(jp_fetch, refresh=True):

@@ -77,17 +77,8 @@ def metadata_file(sandbox, tmp_path):
 
 
 @pytest.fixture
-def jp_server_config(sandbox, metadata_file):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_costwidget": True}, "allow_root": True},
-        "CostWidget": {
-            "endpoint_url": sandbox.url,
-            "metadata_file": str(metadata_file),
-            "region": sandbox.region,
-            "refresh_seconds": 3600,  # tests scan explicitly; no background interleaving
-            "aws_max_attempts": 2,
-        },
-    }
+def jp_server_config(costwidget_server_config, sandbox, metadata_file):
+    return costwidget_server_config(sandbox, metadata_file, aws_max_attempts=2)
 
 
 def state_of(jp_serverapp):

@@ -113,19 +113,14 @@ SCENARIO = {
 
 
 @pytest.fixture
-def jp_server_config(sandbox, tmp_path):
+def jp_server_config(costwidget_server_config, sandbox, tmp_path):
     sandbox.load(SCENARIO)
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_costwidget": True}, "allow_root": True},
-        "CostWidget": {
-            "endpoint_url": sandbox.url,
-            "metadata_file": str(tmp_path / "none.json"),
-            "region": sandbox.region,
-            "refresh_seconds": 3600,
-            "state_dir": str(tmp_path / "state"),
-            "required_tags": ["cost-center"],
-        },
-    }
+    return costwidget_server_config(
+        sandbox,
+        tmp_path / "none.json",
+        state_dir=str(tmp_path / "state"),
+        required_tags=["cost-center"],
+    )
 
 
 async def test_spend_reports_tag_missing_for_running_endpoints_and_jobs(jp_fetch):
