@@ -11,12 +11,14 @@ SANDBOX_PORT ?= 5000
 CHROMIUM := /usr/bin/chromium
 DEMO_DIR := $(CURDIR)/.demo
 
-.PHONY: help install build chromium lint pytest jest ui-test wheel-check test demo bench clean
+.PHONY: help install build chromium lint pytest jest ui-test wheel-check test test-dates demo bench prices clean
 
 help:
 	@echo "make demo   - install, build, start the AWS sandbox and JupyterLab (PORT=$(PORT))"
 	@echo "make test   - install, build, run every test (lint, pytest, jest, browser)"
 	@echo "make bench  - run the benchmarks in bench/ (results in bench/results/)"
+	@echo "make prices - rebuild the bundled price snapshot from data/pricing/"
+	@echo "make test-dates - pytest with the clock at month, year and leap-day ends"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +49,7 @@ chromium:
 	fi
 
 lint: install
+	$(BIN)/python scripts/check_repo_paths.py
 	$(BIN)/ruff check jupyter_costwidget tests bench ui-tests/jupyter_server_test_config.py
 	$(BIN)/ruff format --check jupyter_costwidget tests bench ui-tests/jupyter_server_test_config.py
 	$(BIN)/jlpm lint:check
@@ -84,6 +87,17 @@ demo: build
 bench: build
 	@mkdir -p bench/results
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# The pytest suite with the clock at the calendar's edges (not part of `make test`: it runs
+# the suite three times).
+test-dates: build
+	scripts/pytest_at.sh "2026-11-30 23:30:00"
+	scripts/pytest_at.sh "2026-12-31 23:50:00"
+	scripts/pytest_at.sh "2028-02-29 23:30:00"
+
+# The bundled price snapshot, rebuilt from the repo's price table (data/pricing/).
+prices: install
+	$(BIN)/python -m jupyter_costwidget.pricing.build
 
 clean:
 	rm -rf lib jupyter_costwidget/labextension tsconfig.tsbuildinfo .demo

@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import threading
-import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -149,7 +148,7 @@ class BillingService:
     def __init__(self, state: Any, clock: Callable[[], float] | None = None) -> None:
         self.state = state
         self.config = state.config
-        self.clock: Callable[[], float] = clock or time.time
+        self.clock: Callable[[], float] = clock or state.clock
         self._lock = threading.Lock()  # guards _disk (written by the fetch thread)
         self._disk: dict[str, Any] | None = None  # what billing.json holds
         self._inflight: asyncio.Future[dict[str, Any]] | None = None

@@ -52,6 +52,10 @@ class CostWidget(Configurable):
 
     # --- spend engine -------------------------------------------------------------------
     refresh_seconds = CFloat(60.0, help="Interval of the background spend scan.").tag(config=True)
+    min_refresh_seconds = CFloat(
+        10.0,
+        help="Forced refreshes (?refresh=1) within this many seconds of a scan's start share it.",
+    ).tag(config=True)
     stale_after_seconds = CFloat(
         0.0, help="A snapshot older than this is stale (0: 3 x refresh_seconds)."
     ).tag(config=True)
@@ -100,6 +104,11 @@ class CostWidget(Configurable):
     idle_ignore_terminals = Bool(False, help="Admin override: terminals do not block.").tag(
         config=True
     )
+    idle_unsaved_max_hours = CFloat(
+        12.0,
+        help="A tab that went silent with unsaved documents holds the stop this long "
+        "(0: never stop while a silent tab may hold unsaved work).",
+    ).tag(config=True)
     idle_save_timeout_seconds = CFloat(
         30.0, help="How long connected front-ends get to save before the stop is cancelled."
     ).tag(config=True)

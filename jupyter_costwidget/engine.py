@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import threading
-import time
 from collections import deque
 from datetime import datetime, timezone
 from typing import Any
@@ -29,8 +28,12 @@ class SpendEngine:
         self.state = state
         self.config = state.config
         self.context: Context | None = None
+        self.clock = state.clock
+        self.monotonic = state.monotonic
         self.inventory = Inventory(
             aws=lambda: self.state.aws,
+            clock=self.clock,
+            monotonic=self.monotonic,
             max_workers=self.config.aws_max_workers,
             idle_endpoint_hours=self.config.idle_endpoint_hours,
             metrics_interval=METRICS_INTERVAL_SECONDS,
@@ -42,6 +45,8 @@ class SpendEngine:
         self._snapshot_at = 0.0  # monotonic time of the last finished scan
         self._inflight: asyncio.Future[dict[str, Any]] | None = None
         self._inflight_began = 0.0
+        self._snapshot_began = float("-inf")  # when the scan behind the snapshot began
+        self._failing: dict[str, dict[str, Any]] = {}  # source -> its error, while it fails
         self._scanned = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
@@ -85,36 +90,47 @@ class SpendEngine:
     def invalidate(self) -> None:
         """Something changed (a stop): rescan soon; cached describes stay valid."""
         self._snapshot_at = 0.0
+        self._snapshot_began = float("-inf")  # a forced refresh after this scans again
         if self._wake is not None:
             self._wake.set()
 
     # ---------------------------------------------------------------- queries
-    async def refresh(self, force: bool = False, retry_denied: bool = False) -> dict[str, Any]:
+    async def refresh(
+        self, force: bool = False, retry_denied: bool = False, floor: float = 0.0
+    ) -> dict[str, Any]:
         """The latest snapshot; scans if forced, missing or out of date. Scans are shared.
 
-        A forced refresh wants data from a scan that began after it was asked for: if the
-        scan in flight began earlier, it waits for it and then joins (or starts) the next.
+        A forced refresh wants data from a scan that began after it was asked for, or at
+        most `floor` seconds before (users' forced refreshes: `min_refresh_seconds`, so
+        twenty clicks make one scan). If the scan in flight began earlier, it waits for it
+        and then joins (or starts) the next.
         """
-        asked = time.monotonic()
+        asked = self.monotonic()
+
+        def recent_enough(began: float) -> bool:
+            return began >= asked if floor <= 0 else began > asked - floor
+
         if retry_denied:  # a user asked: maybe they just granted the missing IAM action
             self.inventory.forget_denials()
         while True:
             if self._inflight is not None:
                 began = self._inflight_began
                 result = await asyncio.shield(self._inflight)
-                if not force or began >= asked:
+                if not force or recent_enough(began):
                     return result
                 continue
-            fresh = time.monotonic() - self._snapshot_at < self.config.refresh_seconds
+            fresh = self.monotonic() - self._snapshot_at < self.config.refresh_seconds
             if self._snapshot is not None and fresh and not force:
+                return self.snapshot()
+            if self._snapshot is not None and force and recent_enough(self._snapshot_began):
                 return self.snapshot()
             return await self._run_scan()
 
     async def _run_scan(self) -> dict[str, Any]:
         inflight: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._inflight, self._inflight_began = inflight, time.monotonic()
+        self._inflight, self._inflight_began = inflight, self.monotonic()
         try:
-            await self.state.run_blocking(self._scan_blocking)
+            await self.state.run_blocking(self._scan_blocking, self._inflight_began)
             inflight.set_result(self.snapshot())
             self._scanned.set()
             self._scanned = asyncio.Event()
@@ -157,12 +173,12 @@ class SpendEngine:
     def snapshot_meta(self) -> dict[str, Any]:
         """age_seconds, stale and history: the fields that change between scans."""
         assert self._snapshot is not None
-        age = time.monotonic() - self._snapshot_at if self._snapshot_at else None
+        age = self.monotonic() - self._snapshot_at if self._snapshot_at else None
         if age is None:  # invalidated: age from the generation time
             generated = datetime.fromisoformat(
                 self._snapshot["generated_at"].replace("Z", "+00:00")
             )
-            age = (datetime.now(timezone.utc) - generated).total_seconds()
+            age = self.clock() - generated.timestamp()
         stale = bool(self._snapshot["stale_sources"]) or age > self.config.effective_stale_after()
         with self._history_lock:  # appended by the scan thread
             history = list(self._history)
@@ -181,7 +197,7 @@ class SpendEngine:
             "scans": self.scans,
             "has_snapshot": snap is not None,
             "generated_at": snap["generated_at"] if snap else None,
-            "age_seconds": round(time.monotonic() - self._snapshot_at, 3)
+            "age_seconds": round(self.monotonic() - self._snapshot_at, 3)
             if snap and self._snapshot_at
             else None,
             "stale": self.snapshot_meta()["stale"] if snap else True,
@@ -192,7 +208,7 @@ class SpendEngine:
         }
 
     # ------------------------------------------------------------------ scan
-    def _scan_blocking(self) -> None:
+    def _scan_blocking(self, began: float) -> None:
         """One full scan; runs in a worker thread."""
         if self.context is None or not self.context.complete:
             previous = self.context
@@ -203,7 +219,7 @@ class SpendEngine:
         if ctx.region:
             self.state.use_region(ctx.region)
         result: ScanResult = self.inventory.scan()
-        now = datetime.now(timezone.utc)
+        now = datetime.fromtimestamp(self.clock(), timezone.utc)
         lookup = self._lookup()
         spend = compute_spend(
             result.resources,
@@ -232,9 +248,27 @@ class SpendEngine:
         # JSON, too slow to dump per request. Requests only append the per-request fields.
         self._snapshot_json = _dump_without_closing_brace(snapshot)
         self._snapshot = snapshot
-        self._snapshot_at = time.monotonic()
+        self._snapshot_at = self.monotonic()
+        self._snapshot_began = began
         self.scans += 1
+        self._log_source_changes(errors)
         self.last_scan = {"at": snapshot["generated_at"], **snapshot["scan"], "errors": len(errors)}
+
+    def _log_source_changes(self, errors: list[dict[str, Any]]) -> None:
+        """Log a source's failure once when it starts and once when it recovers."""
+        now_failing = {str(e.get("source")): e for e in errors}
+        for source, error in now_failing.items():
+            if source not in self._failing:
+                self.state.log.warning(
+                    "costwidget: %s failing: %s: %s %s",
+                    source,
+                    error.get("code"),
+                    error.get("message"),
+                    error.get("hint") or "",
+                )
+        for source in self._failing.keys() - now_failing.keys():
+            self.state.log.info("costwidget: %s recovered", source)
+        self._failing = now_failing
 
     def _aws_for_region(self, region: str | None) -> Any:
         if region:

@@ -1,17 +1,24 @@
 """Idle auto-stop: a monitor inside the Jupyter server that warns, asks to save, then stops.
 
 The monitor checks every `idle_check_seconds` on the server's own event loop. It reads the
-kernel and terminal managers directly (no HTTP to itself): kernels busy or with recent
-messages, terminals with recent input or output, user input that front-ends report, CPU of
-the server's child processes, GPU use (nvidia-smi) and keep-alives are *blockers*. When none
-is left for the timeout, every connected front-end is asked to save; only when all of them
-acknowledge does `idle_actions` stop this environment's billable app.
+kernel and terminal managers directly (no HTTP to itself). Two kinds of *blockers*:
+
+- ongoing work (a busy kernel, CPU or GPU use, a keep-alive) holds the idle clock at now;
+- recent activity (kernel messages, terminal input or output, user input in a tab) moves the
+  idle clock's start to when it happened.
+
+The stop comes at the first check at least `timeout` after the last activity, so never
+before it and at most one check interval after. A tab that went silent with unsaved
+documents holds the stop (`idle_unsaved_max_hours`). Before stopping, every connected
+front-end is asked to save; only when all of them acknowledge does `idle_actions` stop this
+environment's billable app.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -27,7 +34,6 @@ from .schedule import Schedule, ScheduleError
 if TYPE_CHECKING:
     from .state import CostWidgetState
 
-STATES = ("disabled", "active", "idle", "warning", "stopping", "stopped", "failed")
 STATE_FILE = "idle.json"
 # A tab that has not polled for this long is gone. Generous: browsers throttle timers of
 # hidden tabs to about one a minute, and a registered tab that cannot answer in time only
@@ -45,11 +51,15 @@ class IdleInputError(ValueError):
 
 @dataclass
 class Blocker:
-    kind: str  # kernel | terminal | user | cpu | gpu | keepalive
+    kind: str  # kernel | terminal | user | cpu | gpu | keepalive | unsaved
     name: str
     detail: str
-    # True for ongoing work (busy kernel, CPU, GPU, keep-alive): it also holds a scheduled stop.
+    # Holds a scheduled stop too (ongoing work, very recent terminal use, unsaved work).
     holds_schedule: bool = False
+    # Ongoing work: the idle clock stays at now while it lasts.
+    ongoing: bool = False
+    # Holds the stop without being activity (a silent tab's unsaved documents).
+    hold: bool = False
 
     def public(self) -> dict[str, str]:
         return {"kind": self.kind, "name": self.name, "detail": self.detail}
@@ -70,6 +80,14 @@ class SaveRequest:
         return {"id": self.id, "deadline": _iso(self.deadline), "reason": self.reason}
 
 
+@dataclass(frozen=True)
+class ClientReport:
+    """What a tab said when it last polled: when, and its documents with unsaved changes."""
+
+    seen: float = 0.0
+    unsaved: tuple[str, ...] = ()
+
+
 class StopCancelled(Exception):
     """The stop was called off (failed save, no acknowledgement, new activity)."""
 
@@ -82,21 +100,25 @@ class IdleMonitor:
         self.config = state.config
         self.log = state.log
         self.server_app = state.server_app
-        now = time.time()
+        self.clock = state.clock  # wall time; every idle decision reads it
+        now = self.clock()
         self.enabled = bool(self.config.idle_enabled or self.config.idle_enforced)
         self.timeout_minutes = float(self.config.idle_timeout_minutes)
         self.last_active = now  # the idle clock starts when the server does
         self.user_activity: float | None = None
         self.keepalive_until: float | None = None
-        self.clients: dict[str, float] = {}
+        self.clients: dict[str, ClientReport] = {}
+        self._unsaved_released: set[str] = set()  # silent tabs past idle_unsaved_max_hours
         self.save_request: SaveRequest | None = None
         self.last_action: dict[str, Any] | None = None
         self.outcome: str | None = None  # "stopped" | "failed": shown until the next activity
         self.blockers: list[Blocker] = []
+        self._silent_holds: list[Blocker] = []
+        self._hold_logged = False
+        self.check_cpu_seconds = 0.0  # CPU time of the last check, for the bench
         self.current_state = "disabled"
         self.stop_reason: str | None = None
         self.checks = 0
-        self.last_check_seconds = 0.0  # wall time of the last check, for the bench
         self._busy_since: dict[str, float] = {}
         self._procs: dict[int, Any] = {}
         self._nvidia_smi = shutil.which("nvidia-smi")
@@ -115,7 +137,7 @@ class IdleMonitor:
             self.log.error("costwidget idle: c.CostWidget.stop_schedule ignored: %s", exc)
         self._load_choice()
         if self.schedule:
-            self.schedule_next = self.schedule.next_after(datetime.now(timezone.utc))
+            self.schedule_next = self.schedule.next_after(_utc(self.clock()))
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -140,6 +162,11 @@ class IdleMonitor:
                 await asyncio.wait_for(self._wake.wait(), max(0.05, self.config.idle_check_seconds))
             except asyncio.TimeoutError:
                 pass
+
+    @property
+    def stop_task(self) -> asyncio.Task[None] | None:
+        """The stop in progress (or the last one): awaitable by tools and tests."""
+        return self._stop_task
 
     def wake(self) -> None:
         """Check now (after a settings change or a keep-alive)."""
@@ -177,7 +204,7 @@ class IdleMonitor:
             )
         if enabled is not None:
             if enabled and not self.enabled:
-                self.last_active = time.time()  # turning it on starts a fresh clock
+                self.last_active = self.clock()  # turning it on starts a fresh clock
             self.enabled = enabled
         if timeout_minutes is not None:
             self.timeout_minutes = float(timeout_minutes)
@@ -227,12 +254,18 @@ class IdleMonitor:
             self.log.warning("costwidget idle: could not save %s (%s)", path, exc)
 
     # --- inputs from front-ends ------------------------------------------------------------
-    def register_client(self, client_id: str) -> None:
-        self.clients[client_id] = time.time()
+    def register_client(self, client_id: str, unsaved: list[str] | None = None) -> None:
+        """A tab polled; `unsaved` names its documents with unsaved changes (None: unknown,
+        keep what it said last)."""
+        previous = self.clients.get(client_id)
+        documents = tuple(unsaved) if unsaved is not None else (previous or ClientReport()).unsaved
+        self.clients[client_id] = ClientReport(self.clock(), documents)
+        self._unsaved_released.discard(client_id)
 
     def unregister_client(self, client_id: str) -> None:
         """A tab closed: it will not answer save requests any more."""
         self.clients.pop(client_id, None)
+        self._unsaved_released.discard(client_id)
         req = self.save_request
         if req is not None and client_id in req.pending:
             req.pending.discard(client_id)
@@ -240,15 +273,54 @@ class IdleMonitor:
                 req.done.set()
 
     def connected_clients(self) -> set[str]:
-        now = time.time()
-        for cid, seen in list(self.clients.items()):
-            if now - seen > CLIENT_TTL_SECONDS:
+        """Tabs that polled recently. A silent tab is forgotten unless its last report said
+        it had unsaved documents: that is kept for the unsaved-work rule."""
+        now = self.clock()
+        for cid, report in list(self.clients.items()):
+            if now - report.seen > CLIENT_TTL_SECONDS and not report.unsaved:
                 del self.clients[cid]
-        return set(self.clients)
+        return {cid for cid, r in self.clients.items() if now - r.seen <= CLIENT_TTL_SECONDS}
+
+    def silent_unsaved(self) -> dict[str, ClientReport]:
+        """Tabs that went silent while holding unsaved documents, by client id."""
+        now = self.clock()
+        return {
+            cid: report
+            for cid, report in self.clients.items()
+            if report.unsaved and now - report.seen > CLIENT_TTL_SECONDS
+        }
+
+    def _unsaved_blockers(self, now: float) -> list[Blocker]:
+        limit = self.config.idle_unsaved_max_hours * 3600.0
+        blockers = []
+        for cid, report in self.silent_unsaved().items():
+            silent_for = now - report.seen
+            if limit and silent_for > limit:
+                if cid not in self._unsaved_released:
+                    self._unsaved_released.add(cid)
+                    self.log.warning(
+                        "costwidget idle: tab %s has been silent for %s with unsaved %s; "
+                        "no longer holding the stop (c.CostWidget.idle_unsaved_max_hours)",
+                        cid[:8],
+                        _ago(silent_for),
+                        ", ".join(report.unsaved),
+                    )
+                continue
+            blockers.append(
+                Blocker(
+                    "unsaved",
+                    f"tab {cid[:8]}",
+                    f"unsaved {', '.join(report.unsaved)}; the tab has been silent for "
+                    f"{_ago(silent_for)}",
+                    holds_schedule=True,
+                    hold=True,
+                )
+            )
+        return blockers
 
     def report_activity(self) -> bool:
         """Real user input in a tab. Returns False when throttled (too soon after the last)."""
-        now = time.time()
+        now = self.clock()
         if self.user_activity and now - self.user_activity < ACTIVITY_MIN_INTERVAL:
             return False
         self.user_activity = now
@@ -258,10 +330,15 @@ class IdleMonitor:
 
     def keep_running(self, minutes: float | None) -> float | None:
         """'Keep running' (minutes None: reset the clock) or a keep-alive of `minutes`."""
-        now = time.time()
+        now = self.clock()
         self.last_active = now
         if minutes is not None:
-            if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
+            if (
+                isinstance(minutes, bool)
+                or not isinstance(minutes, int | float)
+                or not math.isfinite(minutes)
+                or minutes <= 0
+            ):
                 raise IdleInputError("'minutes' must be a positive number.")
             minutes = min(float(minutes), float(self.config.idle_max_minutes))
             self.keepalive_until = now + minutes * 60.0
@@ -290,7 +367,7 @@ class IdleMonitor:
     async def check(self) -> str:
         started = time.process_time()
         self.checks += 1
-        now = time.time()
+        now = self.clock()
         blockers, latest = self._collect_manager_blockers(now)
         blockers += await self._collect_process_blockers()
         if self.keepalive_until and self.keepalive_until > now:
@@ -300,22 +377,30 @@ class IdleMonitor:
                     "keep-alive",
                     f"kept running until {_iso(self.keepalive_until)}",
                     holds_schedule=True,
+                    ongoing=True,
                 )
             )
-        if self.user_activity and now - self.user_activity < self.timeout_seconds:
-            blockers.append(
-                Blocker("user", "user input", f"last input {_ago(now - self.user_activity)} ago")
-            )
+        elif self.keepalive_until:
+            latest = max(latest, self.keepalive_until)  # it ended: that was the last activity
+        if self.user_activity:
             latest = max(latest, self.user_activity)
+            if now - self.user_activity < self.timeout_seconds:
+                blockers.append(
+                    Blocker(
+                        "user", "user input", f"last input {_ago(now - self.user_activity)} ago"
+                    )
+                )
+        self._silent_holds = self._unsaved_blockers(now)
+        blockers += self._silent_holds
         self.blockers = blockers
-        if blockers:
+        if any(b.ongoing for b in blockers):
             self.last_active = now
         else:
-            self.last_active = max(self.last_active, latest)
-        if blockers:
+            self.last_active = max(self.last_active, min(latest, now))
+        if any(not b.hold for b in blockers):
             self.outcome = None  # new activity: the last stop's outcome is old news
         self.current_state = self._decide(now)
-        self.last_check_seconds = time.process_time() - started
+        self.check_cpu_seconds = time.process_time() - started
         return self.current_state
 
     def _decide(self, now: float) -> str:
@@ -332,16 +417,25 @@ class IdleMonitor:
                 return "warning"
         if not self.enabled:
             return "disabled"
-        if self.blockers:
+        remaining = self.timeout_seconds - (now - self.last_active)
+        holds = [b for b in self.blockers if b.hold]
+        if holds and remaining <= 0 and not self._hold_logged:
+            self._hold_logged = True
+            self.log.warning(
+                "costwidget idle: stop held: %s", "; ".join(f"{b.name}: {b.detail}" for b in holds)
+            )
+        self._hold_logged = self._hold_logged and bool(holds)
+        if any(b.ongoing or b.hold for b in self.blockers):
             return "active"
         if self.outcome == "stopped":
             return "stopped"  # nothing new happened since the stop: do not stop again
-        remaining = self.timeout_seconds - (now - self.last_active)
         if remaining <= 0:
             self._begin_stop("idle")
             return "stopping"
         if remaining <= self.config.idle_grace_minutes * 60.0:
             return "warning"
+        if self.blockers:
+            return "active"  # recent activity: the clock runs from it
         return self.outcome or "idle"
 
     def _schedule_pending(self, now: float) -> bool:
@@ -378,7 +472,13 @@ class IdleMonitor:
                     self.log.info("costwidget idle: kernel %s busy past idle_max_busy_hours", kid)
                 else:
                     blockers.append(
-                        Blocker("kernel", name, f"{execution_state} for {_ago(now - since)}", True)
+                        Blocker(
+                            "kernel",
+                            name,
+                            f"{execution_state} for {_ago(now - since)}",
+                            holds_schedule=True,
+                            ongoing=True,
+                        )
                     )
                     continue
             else:
@@ -411,7 +511,7 @@ class IdleMonitor:
         """The kernel has been busy longer than `idle_max_busy_hours` (when that is set)."""
         ceiling = self.config.idle_max_busy_hours * 3600.0
         since = self._busy_since.get(kernel_id)
-        return bool(ceiling and since is not None and time.time() - since > ceiling)
+        return bool(ceiling and since is not None and self.clock() - since > ceiling)
 
     def _terminal_manager(self) -> Any:
         web_app = getattr(self.server_app, "web_app", None)
@@ -424,12 +524,22 @@ class IdleMonitor:
             cpu = await self.state.run_blocking(self._cpu_percent)
             if cpu is not None and cpu > self.config.idle_cpu_percent:
                 blockers.append(
-                    Blocker("cpu", "CPU", f"user processes at {cpu:.0f}% of a core", True)
+                    Blocker(
+                        "cpu",
+                        "CPU",
+                        f"user processes at {cpu:.0f}% of a core",
+                        holds_schedule=True,
+                        ongoing=True,
+                    )
                 )
         if self._nvidia_smi:
             gpu = await self._gpu_percent()
             if gpu is not None and gpu > GPU_BUSY_PERCENT:
-                blockers.append(Blocker("gpu", "GPU", f"utilization {gpu:.0f}%", True))
+                blockers.append(
+                    Blocker(
+                        "gpu", "GPU", f"utilization {gpu:.0f}%", holds_schedule=True, ongoing=True
+                    )
+                )
         return blockers
 
     def _cpu_percent(self) -> float | None:
@@ -498,7 +608,7 @@ class IdleMonitor:
             req.done.set()
 
     async def _stop_flow(self, reason: str) -> None:
-        started = time.time()
+        started = self.clock()
         record: dict[str, Any] = {"reason": reason, "started": _iso(started)}
         try:
             await self._ask_to_save(reason)
@@ -534,19 +644,22 @@ class IdleMonitor:
             self.log.exception("costwidget idle: stop failed")
         finally:
             self.save_request = None
-        record["finished"] = _iso(time.time())
-        record["_t"] = time.time()
+        record["finished"] = _iso(self.clock())
+        record["_t"] = self.clock()
         self.last_action = record
         # The clock restarts: a failed or cancelled stop is tried again after a full timeout.
-        self.last_active = time.time()
+        self.last_active = self.clock()
 
     async def _recheck(self, reason: str) -> None:
         """Work that started while front-ends were saving calls the stop off."""
-        now = time.time()
+        now = self.clock()
         blockers, _ = self._collect_manager_blockers(now)
         blockers += await self._collect_process_blockers()
         if self.keepalive_until and self.keepalive_until > now:
-            blockers.append(Blocker("keepalive", "keep-alive", "keep-alive requested", True))
+            blockers.append(
+                Blocker("keepalive", "keep-alive", "keep-alive requested", True, ongoing=True)
+            )
+        blockers += self._unsaved_blockers(now)
         if reason == "schedule":
             blockers = [b for b in blockers if b.holds_schedule]
         if blockers:
@@ -563,7 +676,10 @@ class IdleMonitor:
             return
         timeout = float(self.config.idle_save_timeout_seconds)
         req = SaveRequest(
-            id=uuid.uuid4().hex, deadline=time.time() + timeout, reason=reason, pending=set(clients)
+            id=uuid.uuid4().hex,
+            deadline=self.clock() + timeout,
+            reason=reason,
+            pending=set(clients),
         )
         self.save_request = req
         self.log.info("costwidget idle: asking %d front-end(s) to save", len(clients))
@@ -581,7 +697,7 @@ class IdleMonitor:
 
     # --- the API view --------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        now = time.time()
+        now = self.clock()
         state = self.current_state
         stops_at: float | None = None
         if self.enabled and state in ("warning", "idle", "stopping"):
@@ -614,6 +730,11 @@ class IdleMonitor:
             },
             "last_action": last_action or None,
             "save_request": self.save_request.public() if self.save_request else None,
+            "unsaved": [
+                {"client": cid, "documents": list(report.unsaved), "last_seen": _iso(report.seen)}
+                for cid, report in sorted(self.clients.items())
+                if report.unsaved
+            ],
             "checks": self.checks,  # how many checks ran: shows the monitor is alive
         }
 
@@ -624,6 +745,10 @@ def _ts(value: Any) -> float | None:
             value = value.replace(tzinfo=timezone.utc)
         return value.timestamp()
     return None
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, timezone.utc)
 
 
 def _iso(ts: float) -> str:

@@ -111,9 +111,14 @@ class _CountingAws:
     """
 
     def __init__(
-        self, aws: AwsClients, denied: dict[str, tuple[float, AwsError]], deny_ttl: float
+        self,
+        aws: AwsClients,
+        denied: dict[str, tuple[float, AwsError]],
+        deny_ttl: float,
+        monotonic: Callable[[], float],
     ) -> None:
         self._aws = aws
+        self._monotonic = monotonic
         self._lock = threading.Lock()
         self._denied = denied
         self._deny_ttl = deny_ttl
@@ -122,7 +127,7 @@ class _CountingAws:
     def _call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
         source = f"{'elasticfilesystem' if service == 'efs' else service}.{operation}"
         known = self._denied.get(source)
-        if known is not None and known[0] > time.monotonic():
+        if known is not None and known[0] > self._monotonic():
             raise known[1]
         with self._lock:
             self.calls += 1
@@ -131,7 +136,7 @@ class _CountingAws:
         except AwsError as err:
             if err.code in ACCESS_DENIED_CODES:
                 with self._lock:
-                    self._denied[err.source] = (time.monotonic() + self._deny_ttl, err)
+                    self._denied[err.source] = (self._monotonic() + self._deny_ttl, err)
             raise
 
     def call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
@@ -161,8 +166,12 @@ class Inventory:
         max_workers: int = 8,
         idle_endpoint_hours: float = 24.0,
         metrics_interval: float = 600.0,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._aws_factory = aws
+        self.clock = clock
+        self.monotonic = monotonic
         self.max_workers = max(1, max_workers)
         self.idle_endpoint_hours = idle_endpoint_hours
         self.metrics_interval = metrics_interval
@@ -201,8 +210,8 @@ class Inventory:
 
     # ------------------------------------------------------------------ the scan
     def scan(self) -> ScanResult:
-        started = time.monotonic()
-        aws = _CountingAws(self._aws_factory(), self._denied, self.metrics_interval)
+        started = time.perf_counter()  # a measurement for the bench, not a decision
+        aws = _CountingAws(self._aws_factory(), self._denied, self.metrics_interval, self.monotonic)
         errors = _Errors()
         stale: list[str] = []
         pool = self._executor()
@@ -215,7 +224,7 @@ class Inventory:
             errors=errors.list(),
             stale_sources=stale,
             calls=aws.calls,
-            seconds=time.monotonic() - started,
+            seconds=time.perf_counter() - started,
             domains=[d["DomainId"] for d in lists["domains"]],
         )
 
@@ -298,7 +307,7 @@ class Inventory:
         tagged = [(arn, version) for arn, version in tagged if arn]
         arns: set[str] = {str(arn) for arn, _ in tagged}
         index_due = not arns <= self._tag_index_covers or (
-            time.monotonic() - self._tag_index_at >= self.metrics_interval
+            self.monotonic() - self._tag_index_at >= self.metrics_interval
         )
         index_task = pool.submit(self._fetch_tag_index, aws, arns) if index_due and arns else None
         for future in [pool.submit(task) for task in tasks]:
@@ -334,7 +343,7 @@ class Inventory:
         with self._lock:
             self._tag_index = index
             self._tag_index_covers = set(arns)
-            self._tag_index_at = time.monotonic()
+            self._tag_index_at = self.monotonic()
         return True
 
     def _tags_of(self, arn: str | None) -> dict[str, str]:
@@ -444,7 +453,7 @@ class Inventory:
         errors: _Errors,
     ) -> None:
         """Invocations over the idle window per endpoint (all variants), 500 queries a call."""
-        due = time.monotonic() - self._metrics_at >= self.metrics_interval
+        due = self.monotonic() - self._metrics_at >= self.metrics_interval
         wanted: list[tuple[str, str]] = []
         for endpoint in endpoints:
             name = endpoint["EndpointName"]
@@ -462,7 +471,7 @@ class Inventory:
         if not wanted:
             return
         window = max(60, int(self.idle_endpoint_hours * 3600) // 60 * 60)
-        end = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        end = datetime.fromtimestamp(self.clock(), timezone.utc).replace(second=0, microsecond=0)
         start = end - timedelta(seconds=window)
         batches = [
             wanted[i : i + METRIC_QUERIES_PER_CALL]
@@ -481,7 +490,7 @@ class Inventory:
         with self._lock:
             self._invocations.update(sums)
         if ok and due:
-            self._metrics_at = time.monotonic()
+            self._metrics_at = self.monotonic()
 
     # ------------------------------------------------------------------- build
     def _build(
@@ -625,6 +634,7 @@ class Inventory:
             config = self._endpoint_config.get(desc.get("EndpointConfigName", ""), {})
             usages, variants = _endpoint_usages(desc, config)
             attribution = _attribution(self._tags_of(endpoint.get("EndpointArn")), space_owner)
+            attribution["arn"] = endpoint.get("EndpointArn")
             types = sorted({v["instance_type"] for v in variants if v.get("instance_type")})
             notes = (
                 [] if cached else ["Details unavailable (DescribeEndpoint failed); price unknown."]
@@ -684,6 +694,7 @@ class Inventory:
             if desc is None:
                 notes.append(f"Details unavailable (Describe{prefix} failed); price unknown.")
             attribution = _attribution(self._tags_of(job.get(f"{prefix}Arn")), space_owner)
+            attribution["arn"] = job.get(f"{prefix}Arn")
             out.append(
                 r.Resource(
                     id=f"{resource_kind}:{name}",
@@ -720,6 +731,7 @@ class Inventory:
                     id=f"notebook-instance:{name}",
                     kind=r.NOTEBOOK_INSTANCE,
                     name=name,
+                    arn=nb.get("NotebookInstanceArn"),
                     status=nb.get("NotebookInstanceStatus", ""),
                     # An InService instance was last modified when it started.
                     started_at=_utc(nb.get("LastModifiedTime") or nb.get("CreationTime")),
@@ -895,6 +907,12 @@ def _job_usages(
 
 
 def _attribution(tags: dict[str, str], space_owner: dict) -> dict[str, Any]:
+    return attribution_from_tags(tags, lambda domain, space: space_owner.get((domain, space)))
+
+
+def attribution_from_tags(
+    tags: dict[str, str], owner_of_space: Callable[[str, str], str | None]
+) -> dict[str, Any]:
     """owner / space / domain_id of an endpoint or job from its SageMaker tags."""
     out: dict[str, Any] = {"owner": None, "space": None, "domain_id": None}
     for key in OWNER_TAGS:
@@ -908,7 +926,7 @@ def _attribution(tags: dict[str, str], space_owner: dict) -> dict[str, Any]:
             out["domain_id"], out["owner"] = parts[0], parts[1]
         elif kind == "space" and len(parts) >= 2 and not out["space"]:
             out["domain_id"], out["space"] = parts[0], parts[1]
-            out["owner"] = out["owner"] or space_owner.get((parts[0], parts[1]))
+            out["owner"] = out["owner"] or owner_of_space(parts[0], parts[1])
         elif kind == "domain" and parts and not out["domain_id"]:
             out["domain_id"] = parts[0]
     return out

@@ -48,6 +48,7 @@ class Resource:
     app_type: str | None = None
     instance_type: str | None = None
     count: int | None = None
+    arn: str | None = None  # what pins it (ListApps gives apps none)
     stale: bool = False
     # Facts for warnings: "orphaned" (EFS), "invocations" (endpoints, None = unknown),
     # "spot" (training), "serverless" (endpoints), "notes" (list of str).

@@ -33,6 +33,11 @@ class BadRequest(tornado.web.HTTPError):
         self.message = message
 
 
+def _reject_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity; JSON does not, and no field here wants them.
+    raise ValueError(f"{name} is not a JSON number")
+
+
 class CostWidgetHandler(APIHandler):
     """Base of every costwidget handler: auth resource, JSON helpers, shared state."""
 
@@ -47,9 +52,11 @@ class CostWidgetHandler(APIHandler):
         if not self.request.body:
             return {}
         try:
-            body = json.loads(self.request.body)
+            body = json.loads(self.request.body, parse_constant=_reject_constant)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise BadRequest(f"Request body is not valid JSON: {exc}") from None
+            raise BadRequest(f"Request body is not valid JSON: {str(exc)[:200]}") from None
+        except RecursionError:
+            raise BadRequest("Request body is nested too deeply.") from None
         if not isinstance(body, dict):
             raise BadRequest("Request body must be a JSON object.")
         return body

@@ -1,7 +1,9 @@
 """REST API of the idle auto-stop under {base_url}costwidget/api/idle.
 
-- GET  idle[?client=<id>]  the monitor's state; a `client` id registers a connected front-end
-                           that will be asked to save (`save_request`) before a stop.
+- GET  idle[?client=<id>[&unsaved=<path>...]]  the monitor's state; a `client` id registers a
+                           connected front-end that will be asked to save (`save_request`)
+                           before a stop; `unsaved` (repeated; one empty value for none) names
+                           its documents with unsaved changes.
 - DELETE idle?client=<id>  a closing tab unregisters.
 - PUT  idle                {"enabled": bool, "timeout_minutes": number} (the user's choice)
 - POST idle/keepalive      {"minutes": number} keep-alive (capped by idle_max_minutes), or {}
@@ -24,6 +26,8 @@ from .idle import IdleInputError, IdleMonitor
 from .routes import BadRequest, CostWidgetHandler
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+MAX_UNSAVED_DOCUMENTS = 50
+MAX_PATH_LENGTH = 1024
 
 
 class _IdleHandler(CostWidgetHandler):
@@ -56,8 +60,20 @@ class IdleHandler(_IdleHandler):
     def get(self) -> None:
         client = self.get_query_argument("client", None)
         if client is not None:
-            self.monitor.register_client(self._client_id(client))
+            self.monitor.register_client(self._client_id(client), self._unsaved())
         self.write_json(self.monitor.snapshot())
+
+    def _unsaved(self) -> list[str] | None:
+        values = self.get_query_arguments("unsaved")
+        if not values:
+            return None  # an older front-end: it says nothing about unsaved documents
+        paths = [v for v in values if v]
+        if len(paths) > MAX_UNSAVED_DOCUMENTS or any(len(p) > MAX_PATH_LENGTH for p in paths):
+            raise BadRequest(
+                f"'unsaved' takes at most {MAX_UNSAVED_DOCUMENTS} paths of at most "
+                f"{MAX_PATH_LENGTH} characters."
+            )
+        return sorted(set(paths))
 
     @tornado.web.authenticated
     @authorized

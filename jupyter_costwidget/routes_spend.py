@@ -20,7 +20,8 @@ class SpendHandler(CostWidgetHandler):
             raise BadRequest("refresh must be 0 or 1.")
         engine = self.costwidget.spend  # type: ignore[attr-defined]  # set by engine.setup
         if refresh in ("1", "true"):
-            await engine.refresh(force=True, retry_denied=True)
+            floor = self.costwidget.config.min_refresh_seconds
+            await engine.refresh(force=True, retry_denied=True, floor=floor)
         else:
             await engine.latest()
         self.set_header("Content-Type", "application/json")

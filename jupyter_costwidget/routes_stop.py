@@ -8,8 +8,12 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from .aws import AwsError, describe_error
+from .context import Context
+from .resources import APP, Resource
 from .routes import BadRequest, CostWidgetHandler
+from .spend import scopes_of
 from .stop import StopRefused, check_allowed, stop_call, stop_resource
+from .stop_verify import Current, changes, describe_current, describe_operation
 
 
 class StopResourceHandler(CostWidgetHandler):
@@ -30,21 +34,34 @@ class StopResourceHandler(CostWidgetHandler):
         if spend is None:
             self.write_json({"message": "The spend engine is not running.", "status": 503}, 503)
             return
+        shown_id = echo(resource_id)
         resource = await self._find(spend, resource_id)
-        who = self._who()
+        who = self._who(spend)
         if resource is None:
-            self.write_json(
-                {"message": f"No resource with id {resource_id!r}.", "status": 404}, 404
-            )
+            self.write_json({"message": f"No resource with id {shown_id!r}.", "status": 404}, 404)
             return
         try:
             check_allowed(resource, state.config.allow_stop)
             call = stop_call(resource)
+            # The snapshot may be old: act only on what AWS says about it now.
+            current = await state.run_blocking(describe_current, state.aws, resource["kind"], call)
+            changed = changes(resource, current)
+            if changed:
+                spend.invalidate()
+                raise StopRefused(
+                    409,
+                    f"{resource.get('name')} changed since the last scan ({'; '.join(changed)}); "
+                    "nothing was stopped. Check it in the refreshed list and try again.",
+                )
+            check_allowed(
+                {**resource, "scopes": fresh_scopes(resource, current, spend.context)},
+                state.config.allow_stop,
+            )
         except StopRefused as refused:
             state.log.warning(
-                "costwidget stop refused: user=%s id=%s status=%s reason=%s",
+                "costwidget stop refused: %s id=%s status=%s reason=%s",
                 who,
-                resource_id,
+                shown_id,
                 refused.status,
                 refused.message,
             )
@@ -53,38 +70,27 @@ class StopResourceHandler(CostWidgetHandler):
                 refused.status,
             )
             return
+        except AwsError as error:
+            self._failed(who, resource_id, f"sagemaker.{describe_operation(resource)}", error)
+            return
 
         try:
             result = await state.run_blocking(stop_resource, state.aws, call)
         except Exception as exc:  # noqa: BLE001 - every AWS failure is reported with its hint
             error = exc if isinstance(exc, AwsError) else describe_error(call.source, exc)
-            state.log.warning(
-                "costwidget stop failed: user=%s id=%s action=%s code=%s",
-                who,
-                resource_id,
-                call.source,
-                error.code,
-            )
-            self.write_json(
-                {
-                    "message": f"{call.source} failed: {error.message}",
-                    "status": 502,
-                    "id": resource_id,
-                    "error": error.as_dict(),
-                },
-                502,
-            )
+            self._failed(who, resource_id, call.source, error)
             return
 
         state.log.info(
-            "costwidget stop: user=%s id=%s action=%s per_hour=%s result=ok",
+            "costwidget stop: %s id=%s arn=%s action=%s per_hour=%s result=ok",
             who,
             resource_id,
+            current.arn,
             call.source,
             resource.get("per_hour"),
         )
         # The next snapshot must not show the stopped resource as running.
-        _request_refresh(spend)
+        spend.invalidate()
         self.write_json(
             {
                 "id": resource_id,
@@ -96,6 +102,24 @@ class StopResourceHandler(CostWidgetHandler):
             }
         )
 
+    def _failed(self, who: str, resource_id: str, action: str, error: AwsError) -> None:
+        self.costwidget.log.warning(
+            "costwidget stop failed: %s id=%s action=%s code=%s",
+            who,
+            resource_id,
+            action,
+            error.code,
+        )
+        self.write_json(
+            {
+                "message": f"{action} failed: {error.message}",
+                "status": 502,
+                "id": resource_id,
+                "error": error.as_dict(),
+            },
+            502,
+        )
+
     async def _find(self, spend: Any, resource_id: str) -> dict[str, Any] | None:
         resource = spend.find_resource(resource_id)
         if resource is None and not (spend.snapshot() or {}).get("generated_at"):
@@ -104,15 +128,40 @@ class StopResourceHandler(CostWidgetHandler):
             resource = spend.find_resource(resource_id)
         return resource
 
-    def _who(self) -> str:
+    def _who(self, spend: Any) -> str:
+        """Who asked, for the audit log: the Jupyter user and this server's SageMaker identity."""
         user = self.current_user
-        return str(getattr(user, "username", None) or getattr(user, "name", None) or user)
+        name = getattr(user, "username", None) or getattr(user, "name", None) or user
+        ctx = spend.context
+        identity = (
+            f" domain={ctx.domain_id} user_profile={ctx.user_profile} space={ctx.space}"
+            if ctx is not None and ctx.domain_id
+            else ""
+        )
+        return f"user={name}{identity}"
 
 
-def _request_refresh(spend: Any) -> None:
-    invalidate = getattr(spend, "invalidate", None)
-    if callable(invalidate):
-        invalidate()
+def echo(value: str, limit: int = 80) -> str:
+    """User input as it may appear in a message: short, so a huge id is not sent back."""
+    return value if len(value) <= limit else f"{value[:limit]}… ({len(value)} characters)"
+
+
+def fresh_scopes(row: dict[str, Any], current: Current, ctx: Context | None) -> list[str]:
+    """The scopes of `row` decided again on what AWS says now."""
+    res = Resource(
+        id=row["id"],
+        kind=row["kind"],
+        name=row["name"],
+        status=current.status,
+        started_at=None,
+        usages=[],
+        domain_id=current.domain_id,
+        owner=current.owner,
+        space=current.space,
+        user_profile=row.get("owner") if row["kind"] == APP and not current.space else None,
+        app_type=row.get("app_type"),
+    )
+    return scopes_of(res, ctx or Context())
 
 
 ROUTES: list[tuple[str, type[CostWidgetHandler]]] = [("resources/stop", StopResourceHandler)]

@@ -34,7 +34,7 @@ class Entry:
 @dataclass(frozen=True)
 class Schedule:
     entries: tuple[Entry, ...]
-    tz: tzinfo
+    tz: tzinfo | None  # None: the system's local zone
     tz_name: str
 
     @classmethod
@@ -49,30 +49,45 @@ class Schedule:
         return cls(entries, tz, name)
 
     def next_after(self, moment: datetime) -> datetime:
-        """The first scheduled stop strictly after `moment` (an aware datetime), in UTC."""
-        local = moment.astimezone(self.tz)
+        """The first scheduled stop strictly after `moment` (an aware datetime), in UTC.
+
+        Wall times are compared as instants, so across a daylight-saving change a stop comes
+        once: a time that occurs twice fires at its first occurrence, and a time skipped by
+        the clock change fires at the same offset after it (02:30 on a spring-forward night
+        with a one-hour gap fires at 03:30).
+        """
+        moment = moment.astimezone(timezone.utc)
+        local = self._local(moment)
         best: datetime | None = None
-        for offset in range(8):
+        for offset in range(9):
             day = (local + timedelta(days=offset)).date()
             for entry in self.entries:
                 if day.weekday() not in entry.days:
                     continue
-                candidate = datetime(
-                    day.year, day.month, day.day, entry.hour, entry.minute, tzinfo=self.tz
-                )
-                if candidate > local and (best is None or candidate < best):
+                wall = datetime(day.year, day.month, day.day, entry.hour, entry.minute)
+                candidate = self._instant(wall)
+                if candidate > moment and (best is None or candidate < best):
                     best = candidate
             if best is not None:
                 break
         if best is None:  # cannot happen: every entry has at least one day
             raise ScheduleError("the schedule never fires")
-        return best.astimezone(timezone.utc)
+        return best
+
+    def _local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.tz) if self.tz is not None else moment.astimezone()
+
+    def _instant(self, wall: datetime) -> datetime:
+        """A naive wall time in the schedule's zone as a UTC instant (fold=0: first)."""
+        if self.tz is not None:
+            return wall.replace(tzinfo=self.tz).astimezone(timezone.utc)
+        return wall.astimezone().astimezone(timezone.utc)  # the system's zone, with its DST
 
 
-def _zone(name: str) -> tuple[tzinfo, str]:
+def _zone(name: str) -> tuple[tzinfo | None, str]:
+    """The named zone; None (the system's zone, DST included) when no name is given."""
     if not name:
-        local = datetime.now().astimezone().tzinfo or timezone.utc
-        return local, str(local)
+        return None, str(datetime.now().astimezone().tzinfo or "UTC")
     try:
         return ZoneInfo(name), name
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -240,6 +240,7 @@ def compute_spend(
                 "id": res.id,
                 "kind": res.kind,
                 "name": res.name,
+                "arn": res.arn,
                 "app_type": res.app_type,
                 "owner": res.owner,
                 "domain_id": res.domain_id,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -23,8 +25,18 @@ class Service(Protocol):
 class CostWidgetState:
     """Config, the AWS client factory, the worker pool for blocking calls, and the services."""
 
-    def __init__(self, config: CostWidget, log: logging.Logger, server_app: Any = None) -> None:
+    def __init__(
+        self,
+        config: CostWidget,
+        log: logging.Logger,
+        server_app: Any = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config
+        # Every time decision of the services reads these two (tests drive them).
+        self.clock = clock  # wall time, seconds since the epoch
+        self.monotonic = monotonic  # intervals
         self.log = log
         self.server_app = server_app
         # boto3 is blocking: every AWS call runs in this pool, never on the event loop.

@@ -51,13 +51,19 @@ def sandbox(_sandbox_server):
 def costwidget_server_config(jp_server_config):
     """Factory of a `jp_server_config` whose extension talks to `sandbox`.
 
-    The background refresher is kept out of the way (tests scan with `?refresh=1`) unless a
-    test passes its own `refresh_seconds`; `settings` are more `c.CostWidget` traits.
+    The background refresher is kept out of the way (tests scan with `?refresh=1`, each of
+    which scans: no `min_refresh_seconds` floor) unless a test passes its own settings;
+    `settings` are more `c.CostWidget` traits.
     """
 
     def make(sandbox, metadata_file=None, **settings):
         config = {**jp_server_config, **sandbox.server_config(metadata_file)}
-        config["CostWidget"] = {"refresh_seconds": 3600, **config["CostWidget"], **settings}
+        config["CostWidget"] = {
+            "refresh_seconds": 3600,
+            "min_refresh_seconds": 0,
+            **config["CostWidget"],
+            **settings,
+        }
         return config
 
     return make

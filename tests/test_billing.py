@@ -1,7 +1,8 @@
-"""Billed spend (issue 9): Cost Explorer and Budgets from the sandbox, through a real server.
+"""Billed spend: Cost Explorer and Budgets from the sandbox, through a real server.
 
 Expected figures are the scenario's own numbers; Cost Explorer requests are counted by the
-sandbox (`sandbox.calls()`), a day is simulated through `BillingService.clock`.
+sandbox (`sandbox.calls()`). Time is one clock for the server and the in-process sandbox,
+moved by time-machine (`utc` fixture): no test depends on today's date.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+import time_machine
 
 from jupyter_costwidget.billing import BillingService, covers_sagemaker, summarize_daily
 
@@ -55,6 +57,8 @@ SCENARIO = {
     "billing": BILLING,
 }  # fmt: skip
 SIX_HOURS = 6 * 3600
+# Mid-month, mid-week, far from any edge; tests that want an edge travel there themselves.
+ORDINARY_DAY = datetime(2026, 11, 18, 0, 0, tzinfo=timezone.utc)
 
 
 def ce_calls(calls: dict[str, int]) -> dict[str, int]:
@@ -75,7 +79,20 @@ def billing_enabled(request):
 
 
 @pytest.fixture
-def jp_server_config(costwidget_server_config, sandbox, scenario, tmp_path, billing_enabled):
+def start(request):
+    """Where the shared clock starts (a test parametrizes it to travel to an edge)."""
+    return getattr(request, "param", ORDINARY_DAY)
+
+
+@pytest.fixture
+def utc(start):
+    """The process's wall clock (server and sandbox alike), started at `start` and ticking."""
+    with time_machine.travel(start, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def jp_server_config(costwidget_server_config, sandbox, scenario, tmp_path, billing_enabled, utc):
     sandbox.load(scenario)
     metadata = sandbox.write_metadata(tmp_path / "resource-metadata.json")
     return costwidget_server_config(
@@ -146,13 +163,9 @@ async def test_tags_active_filters_mine_by_the_studio_tags(jp_fetch, sandbox):
 
 
 @pytest.mark.parametrize("scenario", [{"cost_allocation_tags_active": True}], indirect=True)
-async def test_a_simulated_day_with_tags_active_asks_for_mine_once(jp_fetch, jp_serverapp, sandbox):
-    service = state_of(jp_serverapp).billing
-    midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    now = [midnight.timestamp()]
-    service.clock = lambda: now[0]
+async def test_a_simulated_day_with_tags_active_asks_for_mine_once(jp_fetch, sandbox, utc):
     for i in range(100):
-        now[0] = midnight.timestamp() + i * 86400 / 100
+        utc.move_to(ORDINARY_DAY + timedelta(seconds=i * 86400 / 100))
         data = await get_billing(jp_fetch)
         assert data["mine"]["month_to_date"] == pytest.approx(150.0)
     # The first fetch of the day asks everything: account-wide usage, the tags' status, mine
@@ -184,13 +197,10 @@ async def test_ce_access_denied_is_an_error_with_hint_and_the_rest_still_works(j
     assert spend["context"]["domain_id"] == "d-bill1"
 
 
-async def test_failed_source_keeps_last_good_value_marked_stale(jp_fetch, jp_serverapp, sandbox):
-    service = state_of(jp_serverapp).billing
-    now = [datetime.now(timezone.utc).timestamp()]
-    service.clock = lambda: now[0]
+async def test_failed_source_keeps_last_good_value_marked_stale(jp_fetch, sandbox, utc):
     first = await get_billing(jp_fetch)
     sandbox.fault({"deny": ["budgets.DescribeBudgets"]})
-    now[0] += SIX_HOURS
+    utc.shift(SIX_HOURS)
     second = await get_billing(jp_fetch)
     assert second["budgets"] == first["budgets"]
     assert second["stale_sources"] == ["budgets"] and second["stale"] is True
@@ -198,19 +208,16 @@ async def test_failed_source_keeps_last_good_value_marked_stale(jp_fetch, jp_ser
 
 
 async def test_a_simulated_day_of_100_requests_makes_at_most_four_ce_requests(
-    jp_fetch, jp_serverapp, sandbox
+    jp_fetch, sandbox, utc
 ):
-    service = state_of(jp_serverapp).billing
-    midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    now = [midnight.timestamp()]
-    service.clock = lambda: now[0]
+    midnight = ORDINARY_DAY
     # Ten tabs at once: one coalesced fetch.
     burst = await asyncio.gather(*(get_billing(jp_fetch) for _ in range(10)))
     assert {b["fetched_at"] for b in burst} == {burst[0]["fetched_at"]}
     assert sandbox.calls()["ce.GetCostAndUsage"] == 1
     fetched = set()
-    for i in range(90):  # the rest of the 100 requests, spread over the day
-        now[0] = midnight.timestamp() + i * 86400 / 90
+    for i in range(1, 91):  # the rest of the 100 requests, spread over the day
+        utc.move_to(midnight + timedelta(seconds=i * 86400 / 91))
         data = await get_billing(jp_fetch)
         fetched.add(data["fetched_at"])
     calls = ce_calls(sandbox.calls())
@@ -227,22 +234,18 @@ async def test_a_simulated_day_of_100_requests_makes_at_most_four_ce_requests(
     assert any("billing_max_requests_per_day" in note for note in data["notes"])
     assert data["month_to_date"] == pytest.approx(412.5) and data["errors"] == []
     # The next UTC day starts a new count: usage and forecast; the tags' status is a week old.
-    now[0] = midnight.timestamp() + 86400 + SIX_HOURS
+    utc.move_to(midnight + timedelta(days=1, seconds=SIX_HOURS))
     data = await get_billing(jp_fetch)
     assert data["requests_today"] == 2
     assert not any("billing_max_requests_per_day" in note for note in data["notes"])
 
 
-async def test_refresh_bypasses_the_cache_but_not_within_five_minutes(
-    jp_fetch, jp_serverapp, sandbox
-):
-    service = state_of(jp_serverapp).billing
-    now = [datetime.now(timezone.utc).timestamp()]
-    service.clock = lambda: now[0]
+async def test_refresh_bypasses_the_cache_but_not_within_five_minutes(jp_fetch, sandbox, utc):
     await get_billing(jp_fetch)
+    utc.shift(299)
     await get_billing(jp_fetch, refresh="1")
     assert sandbox.calls()["ce.GetCostAndUsage"] == 1
-    now[0] += 301
+    utc.shift(2)
     data = await get_billing(jp_fetch, refresh="1")
     assert sandbox.calls()["ce.GetCostAndUsage"] == 2
     assert data["requests_today"] == 4  # usage twice; tags and forecast once a day
@@ -300,8 +303,6 @@ def test_covers_sagemaker():
 
 
 def test_summarize_daily_splits_month_and_yesterday():
-    from datetime import date
-
     def day(d, groups):
         return {
             "TimePeriod": {"Start": d, "End": d},
@@ -317,3 +318,55 @@ def test_summarize_daily_splits_month_and_yesterday():
     ]
     out = summarize_daily(results, date(2026, 11, 1), date(2026, 10, 31))
     assert out == {"month_to_date": 3.25, "yesterday": 5.0, "by_usage_type": {"B": 2.0, "A": 1.25}}
+
+
+# --- the edges of the calendar -----------------------------------------------------------
+# 23:30 UTC on the last day of a month, on 31 December and on 29 February of a leap year:
+# the fetch uses that day's month; an hour later (past midnight) the next month's, and the
+# day's Cost Explorer request count starts again.
+EDGES = [
+    # (start, today, month_start, yesterday, after midnight: today, month_start, yesterday)
+    (datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc), "2026-11-30", "2026-11-01",
+     "2026-11-29", "2026-12-01", "2026-12-01", "2026-11-30"),
+    (datetime(2026, 12, 31, 23, 50, tzinfo=timezone.utc), "2026-12-31", "2026-12-01",
+     "2026-12-30", "2027-01-01", "2027-01-01", "2026-12-31"),
+    (datetime(2028, 2, 29, 23, 30, tzinfo=timezone.utc), "2028-02-29", "2028-02-01",
+     "2028-02-28", "2028-03-01", "2028-03-01", "2028-02-29"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("start", "edge"), [(e[0], e) for e in EDGES], indirect=["start"], ids=[e[1] for e in EDGES]
+)
+async def test_month_year_and_leap_day_edges(jp_fetch, sandbox, utc, edge):
+    _, today, month_start, yesterday, next_today, next_month_start, next_yesterday = edge
+    data = await get_billing(jp_fetch)
+    assert data["period"] == {"month_start": month_start, "yesterday": yesterday, "today": today}
+    # The scenario: month_to_date 412.5, yesterday (days_ago 1) 38.2, forecast 780.0 for
+    # the month. All three as the scenario says, on the month's last minutes too.
+    assert data["month_to_date"] == pytest.approx(412.5)
+    assert data["yesterday"] == pytest.approx(38.2)
+    assert data["forecast"] == pytest.approx(780.0)
+    assert data["requests_today"] == 3  # usage, the tags' status, the forecast
+    assert data["errors"] == []
+
+    utc.shift(3600)  # past midnight: a new UTC day, a new month
+    data = await get_billing(jp_fetch, refresh="1")
+    assert data["period"] == {
+        "month_start": next_month_start,
+        "yesterday": next_yesterday,
+        "today": next_today,
+    }
+    # A new day's count: usage and the forecast again; the tags' status is a week's.
+    assert data["requests_today"] == 2
+    assert data["errors"] == []
+    assert data["month_to_date"] == pytest.approx(412.5)  # the scenario's new month
+    assert data["forecast"] == pytest.approx(780.0)
+    assert ce_calls(sandbox.calls()) == {
+        "ce.GetCostAndUsage": 2,
+        "ce.ListCostAllocationTags": 1,
+        "ce.GetCostForecast": 2,
+    }
+    assert date.fromisoformat(data["period"]["today"]) == date.fromisoformat(today) + timedelta(
+        days=1
+    )

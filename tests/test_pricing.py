@@ -26,13 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _csv_path() -> Path:
-    path = Path(
-        os.environ.get("COSTWIDGET_PRICES_CSV")
-        or REPO_ROOT.parent / "shared" / "pricing" / "sagemaker_prices.csv"
-    )
-    assert path.is_file(), (
-        f"the shared price CSV is missing at {path}; set COSTWIDGET_PRICES_CSV to its location"
-    )
+    path = REPO_ROOT / "data" / "pricing" / "sagemaker_prices.csv"
+    assert path.is_file(), f"the repo's price table is missing at {path}"
     return path
 
 
@@ -40,7 +35,8 @@ def _csv_path() -> Path:
 def csv_rows() -> list[dict[str, str]]:
     with open(_csv_path(), newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) > 1000
+    # data/pricing/SOURCES.md: "Data file: sagemaker_prices.csv (5,607 rows ...)".
+    assert len(rows) == 5607
     return rows
 
 
@@ -108,10 +104,12 @@ def test_snapshot_rows_and_sources_match_the_csv(csv_rows):
     assert snapshot["effective_date"] == max(iso)
 
 
-def test_regeneration_is_byte_identical(tmp_path):
+def test_regeneration_from_the_repo_table_is_byte_identical(tmp_path):
     out = tmp_path / "snapshot.json"
-    assert build.main(["--csv", str(_csv_path()), "--out", str(out)]) == 0
+    assert build.DEFAULT_CSV == _csv_path()  # `make prices` reads the repo's own copy
+    assert build.main(["--out", str(out)]) == 0
     assert out.read_bytes() == SNAPSHOT_PATH.read_bytes()
+    assert json.loads(out.read_text())["generated_from"] == "data/pricing/sagemaker_prices.csv"
 
 
 # --- units --------------------------------------------------------------------------------
@@ -137,7 +135,8 @@ def test_serverless_per_second_converts_to_per_hour_of_compute(catalog):
 def test_unknown_instance_is_none_not_zero(catalog):
     assert catalog.lookup("us-east-1", "Hosting", "ml.nonexistent.xlarge") is None
     # A real region without data, and a component with no price anywhere: gaps stay gaps.
-    assert catalog.lookup("eu-west-2", "Hosting", "ml.m5.xlarge") is None
+    # (data/pricing has eu-west-2 Hosting ml.m5.xlarge at 0.266, but no eu-west-2 Training row.)
+    assert catalog.lookup("eu-west-2", "Training", "ml.m5.xlarge") is None
     assert catalog.lookup("us-east-1", "Studio-CodeEditor", "ml.t3.medium") is None
 
 
@@ -147,7 +146,8 @@ def test_unknown_region_lists_valid_regions(catalog):
     assert isinstance(info.value, ValueError)
     message = str(info.value)
     assert "us-middle-7" in message and "us-east-1" in message and "eu-west-2" in message
-    assert "prices known for: ap-northeast-1" in message
+    # The first region, alphabetically, with a row in data/pricing/sagemaker_prices.csv.
+    assert "prices known for: af-south-1, ap-east-1" in message
 
 
 def test_unknown_component_lists_valid_components(catalog):

@@ -1,7 +1,7 @@
 """The live spend engine against the sandbox, through a real jupyter server (issue 5).
 
 Expected numbers are worked out here from the scenario and prices read by hand from
-shared/pricing/sagemaker_prices.csv (us-east-1 rows quoted next to each constant).
+data/pricing/sagemaker_prices.csv (us-east-1 rows quoted next to each constant).
 """
 
 from __future__ import annotations
@@ -458,21 +458,26 @@ def _demo() -> dict:
 
 @pytest.mark.parametrize("scenario", [_demo()], indirect=True, ids=["demo"])
 async def test_demo_scenario_totals(jp_fetch):
-    """ap-northeast-1 prices in the CSV: Studio-JupyterLab ml.g5.xlarge 2.04, Canvas 1.9,
-    Hosting ml.m5.xlarge 0.298; no rows for Studio-Notebook ml.m5.large, Training
-    ml.p3.2xlarge, Notebook ml.t3.medium, Studio/Hosting/Notebook storage or EFS there."""
+    """ap-northeast-1 rows of data/pricing/sagemaker_prices.csv:
+    ap-northeast-1,Studio-JupyterLab,ml.g5.xlarge,2.04,Hrs   ap-northeast-1,Canvas,,1.9,Hrs
+    ap-northeast-1,Hosting,ml.m5.xlarge,0.298,Hrs    ap-northeast-1,EFS-Standard,,0.36,GB-Mo
+    ap-northeast-1,Studio-Notebook,ml.m5.large,0.149,Hrs (Studio Classic KernelGateway)
+    No rows there for Training ml.p3.2xlarge, Notebook ml.t3.medium, Studio/Hosting/Notebook
+    storage; serverless bills per second of use (no $/h)."""
     snap = await get_spend(jp_fetch)
     totals = snap["totals"]
     assert totals["self"]["per_hour"] == pytest.approx(2.04) and totals["self"]["unpriced"] == 0
     # + churn-xgb 2 x 0.298 (its volume price unknown) + alice-space storage (unknown)
     assert totals["mine"]["per_hour"] == pytest.approx(2.04 + 2 * 0.298)
     assert totals["mine"]["unpriced"] == 2
-    # + bob's Canvas 1.9; unknown: bob's KernelGateway, bob-space storage, the domain's EFS
-    assert totals["domain"]["per_hour"] == pytest.approx(2.04 + 2 * 0.298 + 1.9)
-    assert totals["domain"]["unpriced"] == 5
-    # + unknown: orphaned EFS, faq-bot (serverless), bert-ft, legacy-nb
-    assert totals["region"]["per_hour"] == pytest.approx(2.04 + 2 * 0.298 + 1.9)
-    assert totals["region"]["unpriced"] == 9
+    # + bob's Canvas 1.9, bob's KernelGateway 0.149, the domain's EFS 105 GB x 0.36 / 730 h;
+    # unknown: bob-space storage
+    domain = 2.04 + 2 * 0.298 + 1.9 + 0.149 + 105 * 0.36 / 730  # = 4.7367808...
+    assert totals["domain"]["per_hour"] == pytest.approx(domain)
+    assert totals["domain"]["unpriced"] == 3
+    # + the orphaned EFS 40 GB x 0.36 / 730 h; unknown: faq-bot (serverless), bert-ft, legacy-nb
+    assert totals["region"]["per_hour"] == pytest.approx(domain + 40 * 0.36 / 730)
+    assert totals["region"]["unpriced"] == 6
     assert {w["code"] for w in snap["warnings"]} == {
         "canvas-running", "endpoint-idle", "storage-orphaned", "price-unknown",
         "tag-missing",  # issue 9: faq-bot, bert-ft untagged; churn-xgb lacks domain-arn

@@ -175,6 +175,63 @@ async def test_stopped_endpoint_leaves_the_next_snapshot(jp_fetch, sandbox):
     assert "endpoint:team-ep" in ids
 
 
+# ------------------------------------------------------------------ the resource now, not then
+BOB_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/d-stop1/bob"
+
+
+async def test_endpoint_swapped_for_another_users_is_not_deleted(jp_fetch, sandbox):
+    # The snapshot shows alice's churn-xgb. Then it is deleted and a new endpoint of the same
+    # name is created by bob. Alice's stop must not delete bob's endpoint.
+    snap = await scan(jp_fetch)
+    row = next(r for r in snap["resources"] if r["id"] == "endpoint:churn-xgb")
+    assert "mine" in row["scopes"] and row["owner"] == "alice"
+    client = sagemaker(sandbox)
+    config = client.describe_endpoint(EndpointName="churn-xgb")["EndpointConfigName"]
+    client.delete_endpoint(EndpointName="churn-xgb")
+    client.create_endpoint(
+        EndpointName="churn-xgb",
+        EndpointConfigName=config,
+        Tags=[{"Key": "sagemaker:user-profile-arn", "Value": BOB_ARN}],
+    )
+    sandbox.reset_calls()
+
+    code, body = await post_stop(jp_fetch, {"id": "endpoint:churn-xgb", "confirm": True})
+
+    assert code == 409, body
+    assert "changed since the last scan" in body["message"]
+    assert "owner changed from alice to bob" in body["message"]
+    assert stop_calls(sandbox) == {}
+    assert client.describe_endpoint(EndpointName="churn-xgb")["EndpointStatus"] == "InService"
+    # It was described afresh, with its tags (the refused stop also asks for a new scan).
+    assert sandbox.calls().get("sagemaker.DescribeEndpoint", 0) >= 1
+    assert sandbox.calls().get("sagemaker.ListTags", 0) >= 1
+
+
+async def test_retagged_job_is_refused_and_an_unchanged_one_stops(jp_fetch, sandbox):
+    await scan(jp_fetch)
+    client = sagemaker(sandbox)
+    arn = client.describe_training_job(TrainingJobName="bert-ft")["TrainingJobArn"]
+    client.add_tags(ResourceArn=arn, Tags=[{"Key": "sagemaker:user-profile-arn", "Value": BOB_ARN}])
+    code, body = await post_stop(jp_fetch, {"id": "training-job:bert-ft", "confirm": True})
+    assert code == 409 and "owner changed from alice to bob" in body["message"]
+    assert stop_calls(sandbox) == {}
+    # Processing job "prep" still carries alice's tag: stopped, after one fresh describe.
+    sandbox.reset_calls()
+    code, body = await post_stop(jp_fetch, {"id": "processing-job:prep", "confirm": True})
+    assert code == 200, body
+    assert stop_calls(sandbox) == {"sagemaker.StopProcessingJob": 1}
+    assert sandbox.calls().get("sagemaker.DescribeProcessingJob") == 1
+
+
+async def test_resource_gone_since_the_scan_is_a_409(jp_fetch, sandbox):
+    await scan(jp_fetch)
+    sagemaker(sandbox).delete_endpoint(EndpointName="churn-xgb")
+    sandbox.reset_calls()
+    code, body = await post_stop(jp_fetch, {"id": "endpoint:churn-xgb", "confirm": True})
+    assert code == 409 and "no longer exists" in body["message"]
+    assert stop_calls(sandbox) == {}
+
+
 # ------------------------------------------------------------------ allow_stop policy
 async def test_default_mine_allows_own_and_refuses_others(jp_fetch, sandbox):
     await scan(jp_fetch)
@@ -216,6 +273,15 @@ async def test_unknown_id_is_404(jp_fetch, sandbox):
     await scan(jp_fetch)
     code, body = await post_stop(jp_fetch, {"id": "endpoint:nope", "confirm": True})
     assert code == 404 and "endpoint:nope" in body["message"]
+
+
+async def test_a_huge_id_is_not_echoed_whole(jp_fetch, sandbox):
+    await scan(jp_fetch)
+    huge = "endpoint:" + "x" * 1_000_000
+    code, body = await post_stop(jp_fetch, {"id": huge, "confirm": True})
+    assert code == 404
+    assert len(json.dumps(body)) < 1_000  # the message and the id are cut
+    assert "1000009 characters" in body["message"]
 
 
 @pytest.mark.parametrize(
@@ -288,9 +354,13 @@ async def test_every_stop_is_logged_without_secrets(jp_fetch, jp_serverapp, sand
     await post_stop(jp_fetch, {"id": "endpoint:churn-xgb", "confirm": True})
     await post_stop(jp_fetch, {"id": BOB_CANVAS, "confirm": True})
     text = "\n".join(r.getMessage() for r in caplog.records if "costwidget stop" in r.getMessage())
-    assert "id=endpoint:churn-xgb action=sagemaker.DeleteEndpoint" in text and "result=ok" in text
+    stopped = next(line for line in text.splitlines() if "id=endpoint:churn-xgb" in line)
+    assert "action=sagemaker.DeleteEndpoint" in stopped and "result=ok" in stopped
+    assert "arn=arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn-xgb" in stopped
     assert f"id={BOB_CANVAS}" in text and "refused" in text
-    assert "user=" in text
+    # Who asked: the Jupyter user and this server's SageMaker identity.
+    assert "user=" in stopped
+    assert "domain=d-stop1 user_profile=alice space=alice-space" in stopped
     assert "testing" not in text  # the dummy AWS key/secret never reach the log
 
 

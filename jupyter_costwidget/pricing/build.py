@@ -1,10 +1,12 @@
-"""Generate the bundled price snapshot from the shared CSV and its SOURCES.md.
+"""Generate the bundled price snapshot from the repo's price table and its SOURCES.md.
 
     python -m jupyter_costwidget.pricing.build [--csv PATH] [--sources PATH] [--out PATH]
+    make prices   (the same, with the defaults)
 
-The output (`snapshot.json`, CONTRACTS.md section 1) is a pure function of the two input
-files: rows sorted by key, sources limited to the ids the rows use, no timestamps, so a
-regeneration from the same input is byte-identical. Prices stay the CSV's exact strings.
+The source table is `data/pricing/sagemaker_prices.csv` in this repo, with the provenance of
+every row in `data/pricing/SOURCES.md`. The output (`snapshot.json`) is a pure function of
+those two files: rows sorted by key, sources limited to the ids the rows use, no timestamps,
+so a regeneration from the same input is byte-identical. Prices stay the CSV's exact strings.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from typing import Any
 SNAPSHOT_FORMAT = 1
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = PACKAGE_DIR / "snapshot.json"
-# The repo root is two levels above the package; the shared data sits next to the repo.
+# The source table lives in the repo (a checkout, not an installed wheel, can rebuild).
 REPO_ROOT = PACKAGE_DIR.parent.parent
-DEFAULT_CSV = REPO_ROOT.parent / "shared" / "pricing" / "sagemaker_prices.csv"
-GENERATED_FROM = "shared/pricing/sagemaker_prices.csv"
+GENERATED_FROM = "data/pricing/sagemaker_prices.csv"
+DEFAULT_CSV = REPO_ROOT / GENERATED_FROM
 
 CSV_COLUMNS = (
     "region",
@@ -180,7 +182,7 @@ def write_snapshot(csv_path: Path, sources_path: Path, out: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV, help="the shared price CSV")
+    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV, help="the price table CSV")
     parser.add_argument(
         "--sources", type=Path, default=None, help="SOURCES.md (default: next to the CSV)"
     )

@@ -1,13 +1,11 @@
-"""Pricing `GetProducts` for AmazonSageMaker, in the real Price List JSON shape (CONTRACTS §3).
+"""Pricing `GetProducts` for AmazonSageMaker, in the real Price List JSON shape.
 
-Rows come from the bundled snapshot (`jupyter_costwidget/pricing/snapshot.json`); until that
-exists the shared CSV is read with the same row fields. A scenario's `prices` add or override
-rows, keyed by (region, component, instance_type).
+Rows come from the bundled snapshot (`jupyter_costwidget/pricing/snapshot.json`). A scenario's
+`prices` add or override rows, keyed by (region, component, instance_type).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from pathlib import Path
@@ -17,10 +15,6 @@ from .studio import StudioError
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 SNAPSHOT = PACKAGE_DIR / "pricing" / "snapshot.json"
-CSV_FALLBACKS = (
-    PACKAGE_DIR.parent.parent / "shared" / "pricing" / "sagemaker_prices.csv",
-    Path("/work/shared/pricing/sagemaker_prices.csv"),
-)
 ON_DEMAND = "JRTCKXETXF"
 RATE_CODE = "6YS6EN2CT7"
 PUBLICATION_DATE = "2025-01-01T00:00:00Z"
@@ -44,27 +38,9 @@ LOCATIONS = {
 
 
 def load_base_rows() -> tuple[list[dict[str, Any]], str]:
-    """The project's price rows and their effective date."""
-    if SNAPSHOT.exists():
-        data = json.loads(SNAPSHOT.read_text())
-        return list(data["prices"]), data.get("effective_date", "2025-01-01")
-    for path in CSV_FALLBACKS:
-        if path.exists():
-            with path.open(newline="") as fh:
-                rows = [
-                    {
-                        "region": r["region"],
-                        "component": r["component"],
-                        "instance_type": r["instance_type"],
-                        "usd": r["usd_per_hour"],
-                        "unit": r["unit"],
-                        "usage_type": r["usage_type"],
-                        "source_id": r["source_id"],
-                    }
-                    for r in csv.DictReader(fh)
-                ]
-            return rows, "2025-01-01"
-    return [], "2025-01-01"
+    """The project's price rows (the bundled snapshot) and their effective date."""
+    data = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    return list(data["prices"]), data["effective_date"]
 
 
 def _family(row: dict[str, Any]) -> str:

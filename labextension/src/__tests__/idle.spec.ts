@@ -21,6 +21,7 @@ function status(extra: Partial<IIdleStatus> = {}): IIdleStatus {
     schedule: { spec: null, timezone: null, next: null, error: null },
     last_action: null,
     save_request: null,
+    unsaved: [],
     ...extra
   };
 }
@@ -29,8 +30,8 @@ function fakeApi(statuses: IIdleStatus[]) {
   const calls: string[] = [];
   const saved: unknown[] = [];
   const api: IIdleApi = {
-    get: async () => {
-      calls.push('get');
+    get: async (_client, unsaved) => {
+      calls.push(`get ${JSON.stringify(unsaved ?? null)}`);
       return statuses.length > 1 ? statuses.shift()! : statuses[0];
     },
     put: async s => {
@@ -100,6 +101,22 @@ describe('IdleModel', () => {
     });
     await model.update();
     expect(saved).toEqual([{ id: 'r2', ok: true, error: null }]);
+    model.dispose();
+  });
+
+  it('reports its unsaved documents with every poll', async () => {
+    const { api, calls } = fakeApi([status()]);
+    let unsaved: string[] = ['b.py', 'a.ipynb'];
+    const model = new IdleModel({
+      api,
+      saveAll: async () => [],
+      listUnsaved: () => unsaved,
+      autoStart: false
+    });
+    await model.update();
+    unsaved = [];
+    await model.update();
+    expect(calls).toEqual(['get ["b.py","a.ipynb"]', 'get []']);
     model.dispose();
   });
 

@@ -5,7 +5,8 @@ import { IIdleStatus } from './types';
 const NO_TRACK = { trackActivity: false };
 
 export interface IIdleApi {
-  get(clientId: string): Promise<IIdleStatus>;
+  /** Poll; `unsaved` names this tab's documents with unsaved changes. */
+  get(clientId: string, unsaved?: string[]): Promise<IIdleStatus>;
   put(settings: {
     enabled?: boolean;
     timeout_minutes?: number;
@@ -27,12 +28,16 @@ const json = (method: string, body: unknown): RequestInit => ({
 });
 
 export const serverIdleApi: IIdleApi = {
-  get: clientId =>
-    requestAPI<IIdleStatus>(
-      `idle?client=${encodeURIComponent(clientId)}`,
-      {},
-      NO_TRACK
-    ),
+  get: (clientId, unsaved) => {
+    const query = new URLSearchParams({ client: clientId });
+    if (unsaved) {
+      // One empty value says "none"; no parameter at all would mean "not reported".
+      for (const path of unsaved.length ? unsaved : ['']) {
+        query.append('unsaved', path);
+      }
+    }
+    return requestAPI<IIdleStatus>(`idle?${query.toString()}`, {}, NO_TRACK);
+  },
   put: settings =>
     requestAPI<IIdleStatus>('idle', json('PUT', settings), NO_TRACK),
   keepalive: minutes =>

@@ -11,7 +11,7 @@ import { trackUserActivity } from './activity';
 import { openAutoStopDialog } from './dialog';
 import { IdleModel } from './model';
 import { AutoStopNotifier } from './notify';
-import { saveAllDocuments } from './saver';
+import { saveAllDocuments, unsavedDocuments } from './saver';
 import { AutoStopItem } from './statusbar';
 
 export const IDLE_PLUGIN_ID = 'jupyter-costwidget:autostop';
@@ -29,7 +29,10 @@ export const idlePlugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyter_costwidget');
-    const model = new IdleModel({ saveAll: () => saveAllDocuments(app) });
+    const model = new IdleModel({
+      saveAll: () => saveAllDocuments(app),
+      listUnsaved: () => unsavedDocuments(app)
+    });
     new AutoStopNotifier(model, trans);
     trackUserActivity(model);
     window.addEventListener('pagehide', () => model.unregister());

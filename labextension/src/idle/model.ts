@@ -15,9 +15,14 @@ export type DocumentSaver = () => Promise<string[]>;
 
 export const ACTIVITY_INTERVAL_MS = 60000;
 
+/** Paths of this tab's documents with unsaved changes. */
+export type UnsavedLister = () => string[];
+
 export interface IIdleModelOptions {
   api?: IIdleApi;
   saveAll: DocumentSaver;
+  /** Reported with every poll, so a tab that goes silent still holds the stop. */
+  listUnsaved?: UnsavedLister;
   /** Poll interval in ms while nothing is about to happen (default 15 s). */
   interval?: number;
   /** Poll interval in ms while warning or stopping (default 2 s). */
@@ -30,6 +35,7 @@ export class IdleModel {
   constructor(options: IIdleModelOptions) {
     this._api = options.api ?? serverIdleApi;
     this._saveAll = options.saveAll;
+    this._listUnsaved = options.listUnsaved ?? (() => []);
     this._now = options.now ?? (() => Date.now());
     this._interval = options.interval ?? 15000;
     this._urgent = options.urgentInterval ?? 2000;
@@ -74,7 +80,7 @@ export class IdleModel {
   /** Fetch the status now; answer a new save request. */
   async update(): Promise<void> {
     try {
-      this._setStatus(await this._api.get(this.clientId));
+      this._setStatus(await this._api.get(this.clientId, this._listUnsaved()));
       this._error = null;
     } catch (reason) {
       this._error = reason as Error;
@@ -166,6 +172,7 @@ export class IdleModel {
 
   private _api: IIdleApi;
   private _saveAll: DocumentSaver;
+  private _listUnsaved: UnsavedLister;
   private _now: () => number;
   private _interval: number;
   private _urgent: number;

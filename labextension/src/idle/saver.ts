@@ -21,17 +21,28 @@ function contextOf(widget: Widget): ISavableContext | null {
     : null;
 }
 
-/** Save all dirty documents shown in `app`'s shell; resolves to errors (empty: all saved). */
-export async function saveAllDocuments(
-  app: JupyterFrontEnd
-): Promise<string[]> {
+/** The dirty documents shown in `app`'s shell, one per path however many views. */
+function dirtyContexts(app: JupyterFrontEnd): Map<string, ISavableContext> {
   const contexts = new Map<string, ISavableContext>();
   for (const widget of app.shell.widgets()) {
     const context = contextOf(widget);
     if (context && context.model.dirty) {
-      contexts.set(context.path, context); // one save per document, however many views
+      contexts.set(context.path, context);
     }
   }
+  return contexts;
+}
+
+/** Paths of the documents with unsaved changes in `app`'s shell, sorted. */
+export function unsavedDocuments(app: JupyterFrontEnd): string[] {
+  return [...dirtyContexts(app).keys()].sort();
+}
+
+/** Save all dirty documents shown in `app`'s shell; resolves to errors (empty: all saved). */
+export async function saveAllDocuments(
+  app: JupyterFrontEnd
+): Promise<string[]> {
+  const contexts = dirtyContexts(app);
   const errors: string[] = [];
   await Promise.all(
     [...contexts.values()].map(async context => {

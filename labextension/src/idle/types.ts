@@ -10,7 +10,8 @@ export type IdleStateName =
   | 'failed';
 
 export interface IIdleBlocker {
-  kind: 'kernel' | 'terminal' | 'user' | 'cpu' | 'gpu' | 'keepalive';
+  kind:
+    'kernel' | 'terminal' | 'user' | 'cpu' | 'gpu' | 'keepalive' | 'unsaved';
   name: string;
   detail: string;
 }
@@ -58,5 +59,7 @@ export interface IIdleStatus {
     error: string | null;
   };
   last_action: IIdleLastAction | null;
+  /** Tabs whose last report named unsaved documents (a silent one holds the stop). */
+  unsaved: { client: string; documents: string[]; last_seen: string }[];
   save_request: ISaveRequest | null;
 }
