@@ -75,6 +75,9 @@ class JupyterServer:
     def get(self, path: str, timeout: float = 60) -> Any:
         return http_json(self.url + path, self.token, timeout=timeout)
 
+    def post(self, path: str, body: dict[str, Any], timeout: float = 60) -> Any:
+        return http_json(self.url + path, self.token, body, timeout=timeout)
+
     def wait_until_up(self, path: str = "costwidget/api/version", timeout: float = 90) -> Any:
         """The first answer of `path` once the server listens (raises after `timeout`)."""
         deadline = time.monotonic() + timeout

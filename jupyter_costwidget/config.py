@@ -104,6 +104,11 @@ class CostWidget(Configurable):
     idle_ignore_terminals = Bool(False, help="Admin override: terminals do not block.").tag(
         config=True
     )
+    idle_client_ttl_seconds = CFloat(
+        150.0,
+        help="A tab that has not polled for this long is silent (browsers poll hidden tabs "
+        "about once a minute).",
+    ).tag(config=True)
     idle_unsaved_max_hours = CFloat(
         12.0,
         help="A tab that went silent with unsaved documents holds the stop this long "

@@ -96,18 +96,25 @@ class SpendEngine:
 
     # ---------------------------------------------------------------- queries
     async def refresh(
-        self, force: bool = False, retry_denied: bool = False, floor: float = 0.0
+        self,
+        force: bool = False,
+        retry_denied: bool = False,
+        floor: float = 0.0,
+        not_before: float | None = None,
     ) -> dict[str, Any]:
         """The latest snapshot; scans if forced, missing or out of date. Scans are shared.
 
         A forced refresh wants data from a scan that began after it was asked for, or at
         most `floor` seconds before (users' forced refreshes: `min_refresh_seconds`, so
-        twenty clicks make one scan). If the scan in flight began earlier, it waits for it
-        and then joins (or starts) the next.
+        twenty clicks make one scan), or at or after the wall time `not_before` when given
+        (a notebook cell that just changed something). If the scan in flight began earlier,
+        it waits for it and then joins (or starts) the next.
         """
         asked = self.monotonic()
 
         def recent_enough(began: float) -> bool:
+            if not_before is not None:
+                return began >= asked - max(0.0, self.clock() - not_before)
             return began >= asked if floor <= 0 else began > asked - floor
 
         if retry_denied:  # a user asked: maybe they just granted the missing IAM action

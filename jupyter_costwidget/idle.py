@@ -35,10 +35,6 @@ if TYPE_CHECKING:
     from .state import CostWidgetState
 
 STATE_FILE = "idle.json"
-# A tab that has not polled for this long is gone. Generous: browsers throttle timers of
-# hidden tabs to about one a minute, and a registered tab that cannot answer in time only
-# cancels a stop (nothing is lost); tabs unregister when they close.
-CLIENT_TTL_SECONDS = 150.0
 # Front-ends report user input at most once a minute; accept a little faster, never a flood.
 ACTIVITY_MIN_INTERVAL = 10.0
 GPU_BUSY_PERCENT = 5.0
@@ -277,9 +273,13 @@ class IdleMonitor:
         it had unsaved documents: that is kept for the unsaved-work rule."""
         now = self.clock()
         for cid, report in list(self.clients.items()):
-            if now - report.seen > CLIENT_TTL_SECONDS and not report.unsaved:
+            if now - report.seen > self.config.idle_client_ttl_seconds and not report.unsaved:
                 del self.clients[cid]
-        return {cid for cid, r in self.clients.items() if now - r.seen <= CLIENT_TTL_SECONDS}
+        return {
+            cid
+            for cid, r in self.clients.items()
+            if now - r.seen <= self.config.idle_client_ttl_seconds
+        }
 
     def silent_unsaved(self) -> dict[str, ClientReport]:
         """Tabs that went silent while holding unsaved documents, by client id."""
@@ -287,7 +287,7 @@ class IdleMonitor:
         return {
             cid: report
             for cid, report in self.clients.items()
-            if report.unsaved and now - report.seen > CLIENT_TTL_SECONDS
+            if report.unsaved and now - report.seen > self.config.idle_client_ttl_seconds
         }
 
     def _unsaved_blockers(self, now: float) -> list[Blocker]:

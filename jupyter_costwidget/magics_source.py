@@ -102,7 +102,9 @@ class ServerSource:
         return f"Jupyter server {self.server.public_url}"
 
     def fetch(self, refresh: bool = False) -> dict[str, Any]:
-        path = f"{API}/spend" + ("?refresh=1" if refresh else "")
+        # A scan from now on: what the cell just did must show, whatever the server's
+        # min_refresh_seconds floor for clicks in the UI.
+        path = f"{API}/spend" + (f"?refresh=1&after={time.time():.3f}" if refresh else "")
         try:
             status, body = self.server.get(path, SCAN_TIMEOUT if refresh else READ_TIMEOUT)
         except OSError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
@@ -19,13 +21,28 @@ class SpendHandler(CostWidgetHandler):
         if refresh not in ("0", "1", "true", "false", ""):
             raise BadRequest("refresh must be 0 or 1.")
         engine = self.costwidget.spend  # type: ignore[attr-defined]  # set by engine.setup
+        after = self._after()
         if refresh in ("1", "true"):
             floor = self.costwidget.config.min_refresh_seconds
-            await engine.refresh(force=True, retry_denied=True, floor=floor)
+            await engine.refresh(force=True, retry_denied=True, floor=floor, not_before=after)
         else:
             await engine.latest()
         self.set_header("Content-Type", "application/json")
         self.finish(engine.snapshot_json())
+
+    def _after(self) -> float | None:
+        """`after=<seconds since the epoch>`: with refresh=1, only a scan that began then or
+        later will do (what a notebook cell changed must show)."""
+        value = self.get_query_argument("after", None)
+        if value is None:
+            return None
+        try:
+            after = float(value)
+        except ValueError:
+            raise BadRequest("after must be a time in seconds since the epoch.") from None
+        if not math.isfinite(after) or after < 0:
+            raise BadRequest("after must be a time in seconds since the epoch.")
+        return after
 
 
 class StatusHandler(CostWidgetHandler):

@@ -94,6 +94,23 @@ async def test_a_stop_lifts_the_floor(jp_fetch, jp_serverapp, sandbox):
     assert engine.scans == 2
 
 
+async def test_after_asks_for_a_scan_that_began_then(jp_fetch, jp_serverapp, sandbox):
+    # What a notebook cell does after it changed something: the floor does not apply.
+    engine = engine_of(jp_serverapp)
+    await engine.wait_for_scans(1)
+    scans = engine.scans
+    await jp_fetch("costwidget", "api", "spend", params={"refresh": "1"})
+    assert engine.scans == scans  # within the floor of the start-up scan
+    params = {"refresh": "1", "after": f"{time.time():.3f}"}
+    await jp_fetch("costwidget", "api", "spend", params=params)
+    assert engine.scans == scans + 1
+    for bad in ("soon", "nan", "-1"):
+        response = await jp_fetch(
+            "costwidget", "api", "spend", params={"refresh": "1", "after": bad}, raise_error=False
+        )
+        assert response.code == 400 and b"seconds since the epoch" in response.body
+
+
 # --- bad bodies: 400 with a message, never a 500 -------------------------------------------
 @pytest.mark.parametrize(
     "body",

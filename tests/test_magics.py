@@ -102,6 +102,7 @@ class JupyterServer:
                 f"--ServerApp.root_dir={root}",
                 # Only the tests' ?refresh=1 scans: a background scan must not race a load.
                 "--CostWidget.refresh_seconds=3600",
+                "--CostWidget.min_refresh_seconds=0",  # every ?refresh=1 here scans
             ],
             env=self.env,
             cwd=str(root),

@@ -20,3 +20,6 @@ c.CostWidget.idle_check_seconds = float(_env("COSTWIDGET_IDLE_CHECK_SECONDS", "1
 c.CostWidget.idle_grace_minutes = float(_env("COSTWIDGET_IDLE_GRACE_MINUTES", "0.2"))  # noqa: F821
 c.CostWidget.idle_save_timeout_seconds = float(_env("COSTWIDGET_IDLE_SAVE_SECONDS", "15"))  # noqa: F821
 c.CostWidget.idle_cpu_percent = float(_env("COSTWIDGET_IDLE_CPU_PERCENT", "0"))  # noqa: F821
+# A tab that misses polls for 20 s is silent; its unsaved work holds a stop for 28.8 s.
+c.CostWidget.idle_client_ttl_seconds = float(_env("COSTWIDGET_IDLE_CLIENT_TTL", "20"))  # noqa: F821
+c.CostWidget.idle_unsaved_max_hours = float(_env("COSTWIDGET_IDLE_UNSAVED_MAX_H", "0.008"))  # noqa: F821

@@ -127,6 +127,62 @@ test.describe('idle auto-stop', () => {
     ).toBeVisible();
   });
 
+  test('a silent tab with an unsaved notebook holds the stop until the maximum', async ({
+    page,
+    request,
+    context
+  }) => {
+    const file = 'idle-silent.ipynb';
+    await notebookWithUnsavedEdit(page, file, 'unsaved-when-silent');
+    // The tab reports the unsaved notebook with its polls.
+    await expect
+      .poll(
+        async () =>
+          (await idle(request)).unsaved.some((u: any) =>
+            u.documents.some((d: string) => d.endsWith(file))
+          ),
+        { timeout: 30000 }
+      )
+      .toBe(true);
+    // The laptop closes: the tab can no longer reach the server (no pagehide, no goodbye).
+    await context.setOffline(true);
+    // After idle_client_ttl_seconds (20 s) the tab is silent, and its unsaved work holds.
+    await expect
+      .poll(
+        async () =>
+          (await idle(request)).blockers.some((b: any) => b.kind === 'unsaved'),
+        { timeout: 40000, intervals: [500] }
+      )
+      .toBe(true);
+    const before = (await sandboxCalls(request))[DELETE_APP] ?? 0;
+    await setIdle(request, { enabled: true, timeout_minutes: 0.05 });
+    const status = await idle(request);
+    const lastSeen = Date.parse(
+      status.unsaved.find((u: any) =>
+        u.documents.some((d: string) => d.endsWith(file))
+      ).last_seen
+    );
+    const maxMs = 0.008 * 3600 * 1000; // idle_unsaved_max_hours on the test server
+    // No stop while the hold lasts, although the 3 s idle timeout has long passed.
+    let stoppedAt = 0;
+    await expect
+      .poll(
+        async () => {
+          if (((await sandboxCalls(request))[DELETE_APP] ?? 0) > before) {
+            stoppedAt = Date.now();
+            return true;
+          }
+          return false;
+        },
+        { timeout: 60000, intervals: [250] }
+      )
+      .toBe(true);
+    // Both bounds: not before the maximum, and soon after it (1 s checks, slack for CI).
+    expect(stoppedAt - lastSeen).toBeGreaterThanOrEqual(maxMs);
+    expect(stoppedAt - lastSeen).toBeLessThanOrEqual(maxMs + 5000);
+    await context.setOffline(false);
+  });
+
   test('shows the countdown and "Keep running" restarts the clock', async ({
     page,
     request
