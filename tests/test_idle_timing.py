@@ -131,9 +131,12 @@ async def test_kernel_message(jp_fetch, jp_ws_fetch, jp_serverapp, sandbox, cloc
     response = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
     kid = json.loads(response.body)["id"]
     ws = await jp_ws_fetch("api", "kernels", kid, "channels")
-    ws.write_message(json.dumps(_execute_request("1 + 1")))
+    request = _execute_request("1 + 1")
+    ws.write_message(json.dumps(request))
+    await _reply_to(ws, request["header"]["msg_id"])  # the cell ran
     kernel = km.get_kernel(kid)
-    await _settled(lambda: kernel.last_activity)  # the cell ran; the kernel is quiet
+    await _settled(lambda: (kernel.execution_state, kernel.last_activity))  # and it is quiet
+    assert kernel.execution_state == "idle"
     ws.close()
     last = kernel.last_activity.replace(tzinfo=timezone.utc).timestamp()
     clock.now = time.time()
@@ -148,7 +151,7 @@ async def test_terminal_output(jp_fetch, jp_ws_fetch, jp_serverapp, sandbox, clo
     ws = await jp_ws_fetch("terminals", "websocket", name)
     ws.write_message(json.dumps(["stdin", "echo done\r"]))
     terminal = jp_serverapp.web_app.settings["terminal_manager"].terminals[name]
-    await _settled(lambda: terminal.last_activity)
+    await _settled(lambda: (terminal.last_activity,))
     ws.close()
     last = terminal.last_activity.replace(tzinfo=timezone.utc).timestamp()
     clock.now = time.time()
@@ -270,9 +273,23 @@ async def _settled(read: Any, quiet: float = 0.5, limit: float = 30.0) -> None:
         now_value = read()
         if now_value != value:
             value, since = now_value, time.monotonic()
-        elif value is not None and time.monotonic() - since >= quiet:
+        elif value is not None and None not in value and time.monotonic() - since >= quiet:
             return
     raise AssertionError("never settled")
+
+
+async def _reply_to(ws: Any, msg_id: str, limit: float = 60.0) -> None:
+    """Read the kernel's messages until the execute_reply to `msg_id` (bounded)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        text = await asyncio.wait_for(ws.read_message(), deadline - time.monotonic())
+        msg = json.loads(text) if isinstance(text, str) else {}
+        if (
+            msg.get("msg_type") == "execute_reply"
+            and msg.get("parent_header", {}).get("msg_id") == msg_id
+        ):
+            return
+    raise AssertionError("no execute_reply")
 
 
 def _execute_request(code: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from moto.server import DomainDispatcherApplication, create_backend_app
 
 from . import job_stops as _job_stops  # noqa: F401 - adds Stop*Job to moto
 from . import loader
+from .aws_shape import amend
 from .billing import OPERATIONS as CE_OPERATIONS
 from .billing import BillingError, CostExplorer, load_budgets
 from .faults import FaultError, Faults
@@ -138,10 +139,21 @@ class SandboxApp:
             handled = self._own_operation(call, body)
             if handled is not None:
                 return self._send(start_response, *handled)
+        answered: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            answered[:] = [status, headers]
+            return lambda _data: None  # moto returns its body; nothing is written early
+
         with self.lock:
-            chunks = self.moto(environ, start_response)
             # moto builds whole responses; read them while holding the lock.
-            return [b"".join(chunks)]
+            body = b"".join(self.moto(environ, capture))
+        status, headers = answered
+        if call is not None:
+            body = amend(call.service, call.operation, body)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        start_response(status, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
 
     def _own_operation(
         self, call: Call, body: bytes
