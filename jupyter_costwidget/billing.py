@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from .aws import AwsError
+from .ownership import partition_of
 
 SERVICE_NAME = "Amazon SageMaker"
 SERVICE_FILTER = {"Dimensions": {"Key": "SERVICE", "Values": [SERVICE_NAME]}}
@@ -467,12 +468,16 @@ class BillingService:
                 "allocation tags; they apply to costs from then on."
             )
             return mine
-        prefix = f"arn:aws:sagemaker:{region}:{account}"
+        # SageMaker writes these tags' ARNs in lower case (see ownership.py). Cost Explorer
+        # matches tag values case-sensitively (its TagValues.MatchOptions apply to cost
+        # categories only), so ask for the lower-case ARN and, where it differs, the
+        # spelling a user may have tagged by hand.
+        prefix = f"arn:{partition_of(region)}:sagemaker:{region}:{account}"
         filters = []
         if profile and USER_PROFILE_TAG in active:
-            arn = f"{prefix}:user-profile/{domain}/{profile}"
-            filters.append({"Tags": {"Key": USER_PROFILE_TAG, "Values": [arn]}})
-        space_arns = [f"{prefix}:space/{domain}/{space}" for space in spaces]
+            arns = _spellings([f"{prefix}:user-profile/{domain}/{profile}"])
+            filters.append({"Tags": {"Key": USER_PROFILE_TAG, "Values": arns}})
+        space_arns = _spellings([f"{prefix}:space/{domain}/{space}" for space in spaces])
         for key in SPACE_TAGS:
             if space_arns and key in active:
                 filters.append({"Tags": {"Key": key, "Values": space_arns}})
@@ -558,6 +563,16 @@ class BillingService:
             if not token:
                 return out
             params["NextToken"] = token
+
+
+def _spellings(arns: list[str]) -> list[str]:
+    """Each ARN in lower case (as SageMaker tags it), then as written if that differs."""
+    out: list[str] = []
+    for arn in arns:
+        for spelling in (arn.lower(), arn):
+            if spelling not in out:
+                out.append(spelling)
+    return out
 
 
 def _described(err: AwsError) -> dict[str, str]:

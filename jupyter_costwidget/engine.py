@@ -16,6 +16,7 @@ from typing import Any
 
 from .context import Context, detect_context
 from .inventory import Inventory, ScanResult
+from .ownership import Home
 from .spend import Thresholds, compute_spend
 from .tag_hygiene import apply_tag_hygiene
 
@@ -225,7 +226,8 @@ class SpendEngine:
         ctx = self.context
         if ctx.region:
             self.state.use_region(ctx.region)
-        result: ScanResult = self.inventory.scan()
+        home = Home(ctx.account, ctx.region) if ctx.account and ctx.region else None
+        result: ScanResult = self.inventory.scan(home)
         now = datetime.fromtimestamp(self.clock(), timezone.utc)
         lookup = self._lookup()
         spend = compute_spend(

@@ -22,6 +22,7 @@ from typing import Any
 from . import resources as r
 from .aws import ACCESS_DENIED_CODES, AwsClients, AwsError
 from .context import parse_arn
+from .ownership import Home, Names, attribute
 
 LIVE_APP_STATUSES = {"InService", "Pending"}
 BILLING_ENDPOINT_STATUSES = {
@@ -33,12 +34,6 @@ BILLING_ENDPOINT_STATUSES = {
 }
 GONE_SPACE_STATUSES = {"Deleting", "Deleted"}
 SAGEMAKER_EFS_TAG = "ManagedByAmazonSageMakerResource"
-OWNER_TAGS = (
-    "sagemaker:user-profile-arn",
-    "sagemaker:space-arn",
-    "sagemaker:shared-space-arn",
-    "sagemaker:domain-arn",
-)
 GIB = 1024**3
 METRIC_QUERIES_PER_CALL = 500
 TAGGED_TYPES = [
@@ -176,6 +171,8 @@ class Inventory:
         self.idle_endpoint_hours = idle_endpoint_hours
         self.metrics_interval = metrics_interval
         self._last_good: dict[str, Any] = {}
+        self._home: Home | None = None
+        self.names = Names()  # the last scan's, for the stop route's fresh check
         self._domain_desc: dict[str, dict[str, Any]] = {}
         self._space_desc: dict[tuple[Any, Any], dict[str, Any]] = {}
         self._endpoint_desc: dict[str, tuple[Any, dict[str, Any]]] = {}
@@ -209,7 +206,9 @@ class Inventory:
             self._pool = None
 
     # ------------------------------------------------------------------ the scan
-    def scan(self) -> ScanResult:
+    def scan(self, home: Home | None = None) -> ScanResult:
+        """One scan. Owner tags count only when their ARNs are of `home` (None: any)."""
+        self._home = home
         started = time.perf_counter()  # a measurement for the bench, not a decision
         aws = _CountingAws(self._aws_factory(), self._denied, self.metrics_interval, self.monotonic)
         errors = _Errors()
@@ -235,6 +234,7 @@ class Inventory:
             "domains": lambda: aws.list_all("sagemaker", "ListDomains", "Domains"),
             "apps": lambda: aws.list_all("sagemaker", "ListApps", "Apps"),
             "spaces": lambda: aws.list_all("sagemaker", "ListSpaces", "Spaces"),
+            "profiles": lambda: aws.list_all("sagemaker", "ListUserProfiles", "UserProfiles"),
             "efs": lambda: _list_efs(aws),
             "endpoints": lambda: aws.list_all("sagemaker", "ListEndpoints", "Endpoints"),
             "training": lambda: aws.list_all(
@@ -498,6 +498,7 @@ class Inventory:
     ) -> list[r.Resource]:
         stale_set = set(stale)
         domains = {d["DomainId"]: d for d in lists["domains"]}
+        self.names = _names(lists)
         space_owner: dict[tuple[Any, Any], str | None] = {}
         for space in lists["spaces"]:
             key = (space.get("DomainId"), space.get("SpaceName"))
@@ -633,12 +634,11 @@ class Inventory:
             desc = cached[1] if cached else {}
             config = self._endpoint_config.get(desc.get("EndpointConfigName", ""), {})
             usages, variants = _endpoint_usages(desc, config)
-            attribution = _attribution(self._tags_of(endpoint.get("EndpointArn")), space_owner)
-            attribution["arn"] = endpoint.get("EndpointArn")
+            attribution = self._attribution(endpoint.get("EndpointArn"), space_owner)
             types = sorted({v["instance_type"] for v in variants if v.get("instance_type")})
             notes = (
                 [] if cached else ["Details unavailable (DescribeEndpoint failed); price unknown."]
-            )
+            ) + attribution.pop("notes")
             out.append(
                 r.Resource(
                     id=f"endpoint:{name}",
@@ -662,6 +662,17 @@ class Inventory:
             )
             out[-1].facts["tags"] = self._known_tags(endpoint.get("EndpointArn"))
         return out
+
+    def _attribution(self, arn: str | None, space_owner: dict) -> dict[str, Any]:
+        """owner, space, domain_id and arn of a tagged endpoint or job, and notes."""
+        found = attribute(
+            self._tags_of(arn),
+            self.names,
+            self._home,
+            lambda domain, space: space_owner.get((domain, space)),
+        )
+        note = found.pop("ownership_note", None)
+        return {**found, "arn": arn, "notes": [f"Owner: {note}."] if note else []}
 
     def _build_jobs(
         self, kind: str, prefix: str, jobs: list[dict[str, Any]], space_owner: dict, stale: bool
@@ -693,8 +704,8 @@ class Inventory:
                 )
             if desc is None:
                 notes.append(f"Details unavailable (Describe{prefix} failed); price unknown.")
-            attribution = _attribution(self._tags_of(job.get(f"{prefix}Arn")), space_owner)
-            attribution["arn"] = job.get(f"{prefix}Arn")
+            attribution = self._attribution(job.get(f"{prefix}Arn"), space_owner)
+            notes += attribution.pop("notes")
             out.append(
                 r.Resource(
                     id=f"{resource_kind}:{name}",
@@ -906,33 +917,24 @@ def _job_usages(
     return usages, ", ".join(sorted(set(filter(None, types)))) or None, total, spot
 
 
-def _attribution(tags: dict[str, str], space_owner: dict) -> dict[str, Any]:
-    return attribution_from_tags(tags, lambda domain, space: space_owner.get((domain, space)))
-
-
-def attribution_from_tags(
-    tags: dict[str, str], owner_of_space: Callable[[str, str], str | None]
-) -> dict[str, Any]:
-    """owner / space / domain_id of an endpoint or job from its SageMaker tags."""
-    out: dict[str, Any] = {"owner": None, "space": None, "domain_id": None}
-    for key in OWNER_TAGS:
-        arn = tags.get(key)
-        if not arn:
-            continue
-        resource = parse_arn(arn).get("resource", "")
-        kind, _, rest = resource.partition("/")
-        parts = rest.split("/")
-        if kind == "user-profile" and len(parts) >= 2 and not out["owner"]:
-            out["domain_id"], out["owner"] = parts[0], parts[1]
-        elif kind == "space" and len(parts) >= 2 and not out["space"]:
-            out["domain_id"], out["space"] = parts[0], parts[1]
-            out["owner"] = out["owner"] or owner_of_space(parts[0], parts[1])
-        elif kind == "domain" and parts and not out["domain_id"]:
-            out["domain_id"] = parts[0]
-    return out
-
-
 def _utc(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return None
+
+
+def _names(lists: dict[str, list[dict[str, Any]]]) -> Names:
+    """The real names of this region's domains, profiles and spaces, from the lists."""
+    profiles = {(p.get("DomainId"), p.get("UserProfileName")) for p in lists.get("profiles", [])}
+    profiles |= {(a.get("DomainId"), a.get("UserProfileName")) for a in lists.get("apps", [])}
+    spaces = {(s.get("DomainId"), s.get("SpaceName")) for s in lists.get("spaces", [])}
+    spaces |= {(a.get("DomainId"), a.get("SpaceName")) for a in lists.get("apps", [])}
+    owners = {
+        (s.get("DomainId"), (s.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName"))
+        for s in lists.get("spaces", [])
+    }
+    return Names(
+        domains=[d.get("DomainId") for d in lists.get("domains", [])],
+        profiles=[(d, n) for d, n in profiles | owners if d and n],
+        spaces=[(d, n) for d, n in spaces if d and n],
+    )

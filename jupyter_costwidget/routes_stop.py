@@ -9,6 +9,7 @@ from jupyter_server.auth.decorator import authorized
 
 from .aws import AwsError, describe_error
 from .context import Context
+from .ownership import Home
 from .resources import APP, Resource
 from .routes import BadRequest, CostWidgetHandler
 from .spend import scopes_of
@@ -44,7 +45,11 @@ class StopResourceHandler(CostWidgetHandler):
             check_allowed(resource, state.config.allow_stop)
             call = stop_call(resource)
             # The snapshot may be old: act only on what AWS says about it now.
-            current = await state.run_blocking(describe_current, state.aws, resource["kind"], call)
+            ctx = spend.context
+            home = Home(ctx.account, ctx.region) if ctx and ctx.account and ctx.region else None
+            current = await state.run_blocking(
+                describe_current, state.aws, resource["kind"], call, spend.inventory.names, home
+            )
             changed = changes(resource, current)
             if changed:
                 spend.invalidate()

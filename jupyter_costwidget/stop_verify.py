@@ -15,7 +15,7 @@ from typing import Any
 
 from . import resources as r
 from .aws import AwsClients, AwsError
-from .inventory import attribution_from_tags
+from .ownership import Home, Names, attribute
 from .stop import StopCall, StopRefused
 
 # Describe operation, its ARN and status fields, per stoppable kind (botocore's sagemaker
@@ -52,8 +52,11 @@ class Current:
     space: str | None
 
 
-def describe_current(aws: AwsClients, kind: str, call: StopCall) -> Current:
-    """Describe the resource `call` would stop, with its owner (blocking)."""
+def describe_current(
+    aws: AwsClients, kind: str, call: StopCall, names: Names, home: Home | None
+) -> Current:
+    """Describe the resource `call` would stop, with its owner (blocking). `names` and
+    `home` read owner tags as the scan does."""
     operation, arn_key, status_key = _DESCRIBE[kind]
     try:
         desc = aws.call("sagemaker", operation, **call.params)
@@ -70,7 +73,7 @@ def describe_current(aws: AwsClients, kind: str, call: StopCall) -> Current:
     if kind == r.NOTEBOOK_INSTANCE:
         return Current(arn, status, None, None, None)
     tags = _tags(aws, arn) if arn else {}
-    owners = attribution_from_tags(tags, lambda domain, space: _space_owner(aws, domain, space))
+    owners = attribute(tags, names, home, lambda domain, space: _space_owner(aws, domain, space))
     return Current(arn, status, owners["owner"], owners["domain_id"], owners["space"])
 
 

@@ -304,7 +304,7 @@ async def test_malformed_metadata(jp_fetch, metadata_file):
 
 
 # ------------------------------------------------------------------------- efficiency
-LISTS = ["ListDomains", "ListApps", "ListSpaces", "ListEndpoints", "ListTrainingJobs",
+LISTS = ["ListDomains", "ListApps", "ListSpaces", "ListUserProfiles", "ListEndpoints", "ListTrainingJobs",
          "ListProcessingJobs", "ListTransformJobs", "ListNotebookInstances"]  # fmt: skip
 WARM_SCAN = {**{f"sagemaker.{op}": 1 for op in LISTS}, "elasticfilesystem.DescribeFileSystems": 1}
 

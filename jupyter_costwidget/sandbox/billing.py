@@ -66,6 +66,16 @@ def _same_tag(a: str, b: str) -> bool:
     return a == b or (a in spaces and b in spaces)
 
 
+def _tag_matches(tag_filter: dict[str, Any], tagged: str, value: str) -> bool:
+    key = str(tag_filter.get("Key", ""))
+    if key not in STUDIO_TAG_KEYS or not _same_tag(tag_key_of(tagged) or "", key):
+        return False
+    values = [str(v) for v in tag_filter.get("Values", [])]
+    if "CASE_INSENSITIVE" in (tag_filter.get("MatchOptions") or []):
+        return value.lower() in {v.lower() for v in values}
+    return value in values
+
+
 class CostExplorer:
     """The Cost Explorer of one scenario. `today` is injectable for tests of this module."""
 
@@ -112,24 +122,20 @@ class CostExplorer:
                     split[usage_type] = split.get(usage_type, 0.0) + amount / len(free)
         return days
 
-    def _tag_share(self, key: str, values: list[str]) -> float:
-        """Share of this month's cost carried by `key` = one of `values`."""
-        return self._tags_share([(key, values)])
-
-    def _tags_share(self, filters: list[tuple[str, list[str]]]) -> float:
-        """Share of this month's cost matching any of (tag key, values): a union, so a
-        `by_tag` entry matched by two filters counts once."""
+    def _tags_share(self, filters: list[dict[str, Any]]) -> float:
+        """Share of this month's cost matching any of the TagValues filters: a union, so a
+        `by_tag` entry matched by two filters counts once. SageMaker's owner tags carry
+        lower-case ARNs; values match case-sensitively unless MatchOptions says
+        CASE_INSENSITIVE (botocore's ce model: TagValues.MatchOptions, default EQUALS and
+        CASE_SENSITIVE)."""
         b = self.billing or {}
         mtd = float(b.get("month_to_date") or 0.0)
         if not b.get("cost_allocation_tags_active") or mtd <= 0:
             return 0.0
         matched = 0.0
         for tagged, amount in b.get("by_tag", {}).items():
-            value = tagged.split("$", 1)[1] if "$" in tagged else tagged
-            if any(
-                key in STUDIO_TAG_KEYS and _same_tag(tag_key_of(tagged) or "", key) and value in vs
-                for key, vs in filters
-            ):
+            value = tagged.split("$", 1)[1] if "$" in tagged else tagged.lower()
+            if any(_tag_matches(f, tagged, value) for f in filters):
                 matched += float(amount)
         return min(1.0, matched / mtd)
 
@@ -148,12 +154,7 @@ class CostExplorer:
         if "Or" in expr and expr["Or"] and all("Tags" in sub for sub in expr["Or"]):
             if not self._in_month(when):
                 return 0.0
-            return self._tags_share(
-                [
-                    (str(t["Tags"].get("Key", "")), list(t["Tags"].get("Values", [])))
-                    for t in expr["Or"]
-                ]
-            )
+            return self._tags_share([t["Tags"] for t in expr["Or"]])
         if "Or" in expr:
             return min(1.0, sum(self._weight(sub, when, usage_type) for sub in expr["Or"]))
         if "Not" in expr:
@@ -173,7 +174,7 @@ class CostExplorer:
             tags = expr["Tags"]
             if not self._in_month(when):
                 return 0.0
-            return self._tag_share(str(tags.get("Key", "")), list(tags.get("Values", [])))
+            return self._tags_share([tags])
         raise _validation("Expression must have exactly one of And, Or, Not, Dimensions, Tags")
 
     def _group_keys(self, group_by: list[dict[str, str]], when: str, usage_type: str) -> list:
@@ -191,9 +192,10 @@ class CostExplorer:
                 b = self.billing or {}
                 if self._in_month(when) and b.get("cost_allocation_tags_active"):
                     for tagged in b.get("by_tag", {}):
-                        value = tagged.split("$", 1)[1] if "$" in tagged else tagged
+                        value = tagged.split("$", 1)[1] if "$" in tagged else tagged.lower()
                         if _same_tag(tag_key_of(tagged) or "", key):
-                            parts.append((f"{key}${value}", self._tag_share(key, [value])))
+                            share = self._tags_share([{"Key": key, "Values": [value]}])
+                            parts.append((f"{key}${value}", share))
                 parts.append((f"{key}$", 1.0 - sum(share for _, share in parts)))
             else:
                 raise _validation(f"The sandbox cannot group by {g.get('Type')} {g.get('Key')}")

@@ -37,7 +37,11 @@ def role_arn(account: str) -> str:
 
 
 def _tags(tags: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in tags.items()]
+    # SageMaker writes the ARNs of its own owner tags (sagemaker:*-arn) in lower case.
+    return [
+        {"Key": k, "Value": v.lower() if k.startswith("sagemaker:") and k.endswith("-arn") else v}
+        for k, v in tags.items()
+    ]
 
 
 def _naive(dt: datetime) -> datetime:

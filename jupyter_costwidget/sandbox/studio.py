@@ -241,7 +241,8 @@ class StudioBackend:
         """ListTags for a Studio ARN (user profile, space, app); None if not one of ours."""
         with self.lock:
             for item in [*self.user_profiles.values(), *self.spaces.values(), *self.apps.values()]:
-                if arn in (item.get("UserProfileArn"), item.get("SpaceArn"), item.get("AppArn")):
+                own = (item.get("UserProfileArn"), item.get("SpaceArn"), item.get("AppArn"))
+                if arn.lower() in own:
                     return {"Tags": list(item.get("_tags", []))}
         return None
 

@@ -1,0 +1,141 @@
+"""How real accounts write things, against the sandbox: owner tags in lower case, owner tags
+of other accounts and regions, names that differ only in case.
+
+AWS facts relied on (tests/fixtures/aws/README.md names the sources): SageMaker writes the
+ARNs of its `sagemaker:*-arn` owner tags in lower case; an ARN's partition, account and
+region say whose resource it names. Expected dollar figures come from
+data/pricing/sagemaker_prices.csv, the row quoted next to each.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+DOMAIN = "d-case1"
+ME = "Default-20240603T130019"  # a quick-setup profile name, with capitals
+
+
+def arn(resource: str, account: str = ACCOUNT, region: str = REGION) -> str:
+    return f"arn:aws:sagemaker:{region}:{account}:{resource}"
+
+
+def profile_tag(name: str, **where: str) -> dict[str, str]:
+    return {"sagemaker:user-profile-arn": arn(f"user-profile/{DOMAIN}/{name}", **where)}
+
+
+SCENARIO: dict[str, Any] = {
+    "region": REGION,
+    "account": ACCOUNT,
+    "domains": [
+        {
+            "id": DOMAIN,
+            "user_profiles": [ME, "Bob", "bob"],
+            "spaces": [{"name": "Team-Space", "owner": ME, "ebs_gb": 5}],
+            "apps": [{"type": "JupyterLab", "space": "Team-Space", "instance": "ml.t3.medium"}],
+        }
+    ],
+    "endpoints": [
+        # Tagged by SageMaker (the sandbox writes the ARN in lower case, as AWS does).
+        {"name": "mine-ep", "tags": profile_tag(ME),
+         "variants": [{"instance": "ml.m5.large", "count": 1}]},
+        {"name": "space-ep",
+         "tags": {"sagemaker:space-arn": arn(f"space/{DOMAIN}/Team-Space")},
+         "variants": [{"instance": "ml.m5.large", "count": 1}]},
+        {"name": "other-account-ep", "tags": profile_tag(ME, account="999999999999"),
+         "variants": [{"instance": "ml.m5.large", "count": 1}]},
+        {"name": "other-region-ep", "tags": profile_tag(ME, region="us-west-2"),
+         "variants": [{"instance": "ml.m5.large", "count": 1}]},
+        {"name": "bob-ep", "tags": profile_tag("bob"),
+         "variants": [{"instance": "ml.m5.large", "count": 1}]},
+        {"name": "no-such-domain-ep",
+         "tags": {"sagemaker:user-profile-arn": arn(f"user-profile/d-nope/{ME}")},
+         "variants": [{"instance": "ml.m5.large", "count": 1}]},
+    ],
+    "me": {"domain": DOMAIN, "space": "Team-Space", "app_type": "JupyterLab"},
+    "billing": {
+        "month_to_date": 300.0,
+        "cost_allocation_tags_active": True,
+        # Cost Explorer sees the tag as SageMaker wrote it: the sandbox lower-cases it.
+        "by_tag": {arn(f"user-profile/{DOMAIN}/{ME}"): 120.0},
+    },
+}  # fmt: skip
+
+# us-east-1,Hosting,ml.m5.large,0.115,Hrs
+HOSTING_M5_LARGE = 0.115
+# us-east-1,Studio-JupyterLab,ml.t3.medium,0.05,Hrs
+JUPYTERLAB_T3_MEDIUM = 0.05
+# us-east-1,Studio-Storage,,0.112,GB-Mo  (5 GB of Team-Space, 730 h a month)
+TEAM_SPACE_STORAGE = 5 * 0.112 / 730
+
+
+@pytest.fixture
+def jp_server_config(costwidget_server_config, sandbox, tmp_path):
+    sandbox.load(SCENARIO)
+    metadata = sandbox.write_metadata(tmp_path / "resource-metadata.json")
+    return costwidget_server_config(sandbox, metadata, state_dir=str(tmp_path / "state"))
+
+
+async def spend(jp_fetch) -> dict[str, Any]:
+    response = await jp_fetch("costwidget", "api", "spend", params={"refresh": "1"})
+    return json.loads(response.body)
+
+
+def rows(snap: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in snap["resources"]}
+
+
+async def test_lower_case_owner_tags_count_as_mine(jp_fetch, sandbox):
+    snap = await spend(jp_fetch)
+    assert snap["context"]["user_profile"] == ME
+    by_name = rows(snap)
+    assert by_name["mine-ep"]["owner"] == ME  # the real name, not the tag's lower case
+    assert "mine" in by_name["mine-ep"]["scopes"]
+    assert by_name["space-ep"]["space"] == "Team-Space"
+    assert "mine" in by_name["space-ep"]["scopes"]
+    mine = {r["name"] for r in snap["resources"] if "mine" in r["scopes"]}
+    assert mine == {"default", "Team-Space", "mine-ep", "space-ep"}
+    # The app, its space's storage and the two endpoints.
+    expected = JUPYTERLAB_T3_MEDIUM + TEAM_SPACE_STORAGE + 2 * HOSTING_M5_LARGE
+    assert snap["totals"]["mine"]["per_hour"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("name", ["other-account-ep", "other-region-ep", "no-such-domain-ep"])
+async def test_owner_tags_of_elsewhere_do_not_count(jp_fetch, sandbox, name):
+    snap = await spend(jp_fetch)
+    row = rows(snap)[name]
+    assert row["owner"] is None and "mine" not in row["scopes"]
+    assert any("not counted" in note for note in row["notes"]), row["notes"]
+    code = (
+        await jp_fetch(
+            "costwidget",
+            "api",
+            "resources",
+            "stop",
+            method="POST",
+            body=json.dumps({"id": f"endpoint:{name}", "confirm": True}),
+            raise_error=False,
+        )
+    ).code
+    assert code == 403  # allow_stop "mine": not this user's
+    assert sandbox.calls().get("sagemaker.DeleteEndpoint", 0) == 0
+
+
+async def test_names_that_differ_only_in_case_are_nobody_s(jp_fetch):
+    snap = await spend(jp_fetch)
+    row = rows(snap)["bob-ep"]
+    assert row["owner"] is None and row["domain_id"] == DOMAIN
+    assert "domain" in row["scopes"] and "mine" not in row["scopes"]
+    assert any("Bob, bob" in note and "differ only in case" in note for note in row["notes"])
+
+
+async def test_billed_mine_matches_the_lower_case_tag(jp_fetch):
+    response = await jp_fetch("costwidget", "api", "billing")
+    data = json.loads(response.body)
+    assert data["tags_active"] is True
+    # by_tag: 120.0 for this user's profile ARN (Cost Explorer holds it in lower case).
+    assert data["mine"]["month_to_date"] == pytest.approx(120.0)
