@@ -304,8 +304,9 @@ async def test_malformed_metadata(jp_fetch, metadata_file):
 
 
 # ------------------------------------------------------------------------- efficiency
-LISTS = ["ListDomains", "ListApps", "ListSpaces", "ListUserProfiles", "ListEndpoints", "ListTrainingJobs",
-         "ListProcessingJobs", "ListTransformJobs", "ListNotebookInstances"]  # fmt: skip
+LISTS = ["ListDomains", "ListApps", "ListSpaces", "ListUserProfiles", "ListEndpoints",
+         "ListTrainingJobs", "ListProcessingJobs", "ListTransformJobs",
+         "ListNotebookInstances"]  # fmt: skip
 WARM_SCAN = {**{f"sagemaker.{op}": 1 for op in LISTS}, "elasticfilesystem.DescribeFileSystems": 1}
 
 
