@@ -128,16 +128,21 @@ def classify(metadata: dict[str, Any] | None, path: str = "") -> Context:
     # ARNs spell the app type in lower case ("jupyterlab"); the API wants "JupyterLab".
     arn_type = pieces[3] if len(pieces) > 3 else ""
     ctx.app_type = metadata.get("AppType") or _APP_TYPE_CASE.get(arn_type.lower(), arn_type or None)
-    ctx.app_name = metadata.get("ResourceName") or (pieces[4] if len(pieces) > 4 else None)
+    arn_name = pieces[4] if len(pieces) > 4 else None
     owner_or_space = pieces[2] if len(pieces) > 2 else None
     space = metadata.get("SpaceName") or None
     user = metadata.get("UserProfileName") or None
     if ctx.app_type in STUDIO_APP_TYPES or (space and not user):
         ctx.environment = STUDIO
         ctx.space = space or owner_or_space
+        ctx.app_name = metadata.get("ResourceName") or arn_name
     else:
         ctx.environment = STUDIO_CLASSIC
         ctx.user_profile = user or owner_or_space
+        # Studio Classic writes the image name in ResourceName (AWS's example:
+        # "datascience--1-0-ml" for the app "datascience--1-0-ml-t3-medium"): the app is the
+        # ARN's last part (tests/fixtures/aws/studio-classic-kernelgateway.json).
+        ctx.app_name = arn_name or metadata.get("ResourceName")
     if not ctx.domain_id or not ctx.app_type or not ctx.app_name:
         ctx.errors.append(_file_error(path, "lacks DomainId, AppType or the app name"))
         return Context(errors=ctx.errors)

@@ -33,6 +33,8 @@ BILLING_ENDPOINT_STATUSES = {
     "UpdateRollbackFailed",
 }
 GONE_SPACE_STATUSES = {"Deleting", "Deleted"}
+# Notebook instance states whose instance bills (botocore's NotebookInstanceStatus values).
+RUNNING_NOTEBOOK_STATUSES = {"Pending", "InService", "Updating", "Stopping"}
 SAGEMAKER_EFS_TAG = "ManagedByAmazonSageMakerResource"
 GIB = 1024**3
 METRIC_QUERIES_PER_CALL = 500
@@ -250,7 +252,7 @@ class Inventory:
                 "sagemaker", "ListTransformJobs", "TransformJobSummaries", StatusEquals="InProgress"
             ),
             "notebooks": lambda: aws.list_all(
-                "sagemaker", "ListNotebookInstances", "NotebookInstances", StatusEquals="InService"
+                "sagemaker", "ListNotebookInstances", "NotebookInstances"
             ),
         }
         futures = {name: pool.submit(fn) for name, fn in sources.items()}
@@ -730,10 +732,15 @@ class Inventory:
         out = []
         for nb in notebooks:
             name = nb["NotebookInstanceName"]
+            status = nb.get("NotebookInstanceStatus", "")
+            if status == "Deleting":
+                continue
             cached = self._notebook_desc.get(name)
             desc = cached[1] if cached else {}
             instance = nb.get("InstanceType") or desc.get("InstanceType") or ""
-            usages = [r.Usage("Notebook", instance, 1.0, r.COMPUTE)]
+            running = status in RUNNING_NOTEBOOK_STATUSES
+            # A stopped instance keeps its ML storage volume, which bills until deleted.
+            usages = [r.Usage("Notebook", instance, 1.0, r.COMPUTE)] if running else []
             volume = desc.get("VolumeSizeInGB")
             if volume:
                 usages.append(r.Usage("Notebook-Storage", "", float(volume), r.STORAGE))
@@ -743,12 +750,16 @@ class Inventory:
                     kind=r.NOTEBOOK_INSTANCE,
                     name=name,
                     arn=nb.get("NotebookInstanceArn"),
-                    status=nb.get("NotebookInstanceStatus", ""),
-                    # An InService instance was last modified when it started.
-                    started_at=_utc(nb.get("LastModifiedTime") or nb.get("CreationTime")),
+                    status=status,
+                    # A running instance was last modified when it started; the volume of a
+                    # stopped one has billed since the instance was created.
+                    started_at=_utc(
+                        nb.get("LastModifiedTime") if running else nb.get("CreationTime")
+                    )
+                    or _utc(nb.get("CreationTime")),
                     usages=usages,
                     instance_type=instance or None,
-                    count=1,
+                    count=1 if running else 0,
                     stale=stale,
                     facts={"volume_gb": volume},
                 )
@@ -854,6 +865,7 @@ def _endpoint_usages(
     if not desc:
         return [], []
     configured = {v.get("VariantName"): v for v in config.get("ProductionVariants") or []}
+    asynchronous = bool(config.get("AsyncInferenceConfig"))
     usages: list[r.Usage] = []
     variants: list[dict[str, Any]] = []
     for variant in desc.get("ProductionVariants") or []:
@@ -873,17 +885,39 @@ def _endpoint_usages(
                 }
             )
             continue
-        instance = conf.get("InstanceType") or ""
-        count = variant.get("CurrentInstanceCount")
-        if count is None:
-            count = variant.get("DesiredInstanceCount", conf.get("InitialInstanceCount", 0))
-        usages.append(r.Usage("Hosting", instance, float(count), r.COMPUTE))
+        # Asynchronous inference bills its own component (botocore:
+        # DescribeEndpointConfigOutput.AsyncInferenceConfig); Hosting where that is unpriced.
+        component, fallback = ("AsyncInf", "Hosting") if asynchronous else ("Hosting", None)
+        pools = variant.get("InstancePools") or []
+        if pools:
+            # Instance pools (botocore: ProductionVariantSummary.InstancePools, each an
+            # InstancePoolSummary of InstanceType and CurrentInstanceCount): what runs.
+            running = [
+                (str(p.get("InstanceType") or ""), int(p.get("CurrentInstanceCount") or 0))
+                for p in pools
+            ]
+        else:
+            count = variant.get("CurrentInstanceCount")
+            if count is None:
+                count = variant.get("DesiredInstanceCount", conf.get("InitialInstanceCount", 0))
+            running = [(conf.get("InstanceType") or "", int(count or 0))]
+        for instance, count in running:
+            usages.append(r.Usage(component, instance, float(count), r.COMPUTE, fallback=fallback))
+        total = sum(count for _, count in running)
         volume = conf.get("VolumeSizeInGB")
-        if volume and count:
-            usages.append(r.Usage("Hosting-Storage", "", float(volume) * count, r.STORAGE))
-        variants.append(
-            {"name": vname, "instance_type": instance or None, "count": count, "volume_gb": volume}
-        )
+        if volume and total:
+            usages.append(r.Usage("Hosting-Storage", "", float(volume) * total, r.STORAGE))
+        row: dict[str, Any] = {
+            "name": vname,
+            "instance_type": ", ".join(sorted({i for i, _ in running if i})) or None,
+            "count": total,
+            "volume_gb": volume,
+        }
+        if pools:
+            row["pools"] = [{"instance_type": i, "count": c} for i, c in running]
+        if asynchronous:
+            row["async"] = True
+        variants.append(row)
     return usages, variants
 
 
@@ -907,14 +941,27 @@ def _job_usages(
     total = 0
     types = []
     for group in groups:
-        instance, count = group.get("InstanceType") or "", int(group.get("InstanceCount") or 0)
+        instance, count = _billed_instances(group)
         total += count
         types.append(instance)
-        usages.append(r.Usage(component, instance, float(count), r.COMPUTE))
+        note = "" if instance else "Instance type not selected yet: price unknown."
+        usages.append(r.Usage(component, instance, float(count), r.COMPUTE, note=note))
     volume = conf.get("VolumeSizeInGB")
     if storage and volume and total:
         usages.append(r.Usage(storage, "", float(volume) * total, r.STORAGE))
     return usages, ", ".join(sorted(set(filter(None, types)))) or None, total, spot
+
+
+def _billed_instances(conf: dict[str, Any]) -> tuple[str, int]:
+    """(instance type, count) a job's cluster bills. With flexible instance types
+    (InstancePreferences) it is what SageMaker selected: botocore's ResourceConfig and
+    ProcessingClusterConfig carry SelectedInstanceType and SelectedInstanceCount."""
+    selected = conf.get("SelectedInstanceType")
+    if selected:
+        return str(selected), int(
+            conf.get("SelectedInstanceCount") or conf.get("InstanceCount") or 0
+        )
+    return str(conf.get("InstanceType") or ""), int(conf.get("InstanceCount") or 0)
 
 
 def _utc(value: Any) -> datetime | None:

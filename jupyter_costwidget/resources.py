@@ -29,6 +29,8 @@ class Usage:
     quantity: float = 1.0
     kind: str = COMPUTE  # compute | storage | serverless
     note: str = ""
+    # Priced with this component, as an estimate, when `component` has no price here.
+    fallback: str | None = None
 
 
 @dataclass

@@ -69,6 +69,15 @@ def price_resource(res: r.Resource, region: str, lookup: PriceLookup) -> dict[st
             parts.append(part)
             continue
         price = _safe_lookup(lookup, region, usage.component, usage.instance_type)
+        if price is None and usage.fallback:
+            price = _safe_lookup(lookup, region, usage.fallback, usage.instance_type)
+            if price is not None:
+                estimate = True
+                part["priced_as"] = usage.fallback
+                notes.append(
+                    f"No {usage.component} price for {usage.instance_type} here: estimated at "
+                    f"the {usage.fallback} price of the same instance type."
+                )
         if price is None or usage.kind == r.SERVERLESS:
             if price is not None:
                 # Serverless bills per second of inference; idle costs nothing. Show the rate.

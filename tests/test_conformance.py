@@ -56,9 +56,31 @@ EVERYTHING = {
             "variants": [{"instance": "ml.m5.xlarge", "count": 2, "volume_gb": 4}],
         },
         {"name": "ep-serverless", "variants": [{"serverless": {"memory_mb": 2048}}]},
+        {
+            "name": "ep-pools",
+            "variants": [
+                {
+                    "pools": [
+                        {"instance": "ml.g5.xlarge", "count": 1},
+                        {"instance": "ml.g6.xlarge", "count": 2},
+                    ]
+                }
+            ],
+        },
+        {"name": "ep-async", "async": True, "variants": [{"instance": "ml.g5.xlarge"}]},
     ],
-    "training_jobs": [{"name": "train-1", "instance": "ml.g5.xlarge", "spot": True}],
-    "processing_jobs": [{"name": "proc-1", "instance": "ml.m5.xlarge"}],
+    "training_jobs": [
+        {"name": "train-1", "instance": "ml.g5.xlarge", "spot": True},
+        {
+            "name": "train-flex",
+            "preferences": ["ml.g5.xlarge", "ml.g6.xlarge"],
+            "selected": {"instance": "ml.g6.xlarge", "count": 2},
+        },
+    ],
+    "processing_jobs": [
+        {"name": "proc-1", "instance": "ml.m5.xlarge"},
+        {"name": "proc-flex", "preferences": ["ml.g5.xlarge", "ml.g6.xlarge"]},
+    ],
     "transform_jobs": [{"name": "tform-1", "instance": "ml.m5.large"}],
     "notebook_instances": [
         {"name": "nb-on", "instance": "ml.t3.medium"},

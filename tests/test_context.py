@@ -63,3 +63,42 @@ def test_malformed_files_name_the_file_and_the_problem(tmp_path):
     assert no_arn.environment == "local"
     assert "/x/resource-metadata.json" in no_arn.errors[0]["message"]
     assert "ResourceArn" in no_arn.errors[0]["message"]
+
+
+# --- the shapes AWS documents (tests/fixtures/aws/README.md names the sources) --------------
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures" / "aws"
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def test_fixture_studio_classic_takes_the_app_name_from_the_arn():
+    ctx = classify(fixture("studio-classic-kernelgateway.json"))
+    assert ctx.environment == "studio-classic"
+    assert (ctx.region, ctx.account, ctx.domain_id) == (
+        "us-east-2",
+        "123456789012",
+        "d-xxxxxxxxxxxx",
+    )
+    assert (ctx.user_profile, ctx.space, ctx.app_type) == ("profile-name", None, "KernelGateway")
+    # Not ResourceName ("datascience--1-0-ml", the image): the app in the ARN.
+    assert ctx.app_name == "datascience--1-0-ml-t3-medium"
+    assert ctx.errors == []
+
+
+def test_fixture_jupyterlab_space_has_no_user_profile_key():
+    ctx = classify(fixture("studio-jupyterlab-space.json"))
+    assert ctx.environment == "studio"
+    assert ctx.space == "default-12345abc-0000-1111-aaaa-ab1234567890"
+    assert ctx.user_profile is None  # found later with DescribeSpace
+    assert (ctx.app_type, ctx.app_name, ctx.region) == ("JupyterLab", "default", "us-west-2")
+
+
+def test_fixture_notebook_instance():
+    ctx = classify(fixture("notebook-instance.json"))
+    assert (ctx.environment, ctx.app_name, ctx.region) == (
+        "notebook-instance",
+        "my-notebook",
+        "us-east-1",
+    )

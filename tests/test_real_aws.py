@@ -74,9 +74,16 @@ TEAM_SPACE_STORAGE = 5 * 0.112 / 730
 
 
 @pytest.fixture
-def jp_server_config(costwidget_server_config, sandbox, tmp_path):
-    sandbox.load(SCENARIO)
-    metadata = sandbox.write_metadata(tmp_path / "resource-metadata.json")
+def scenario(request) -> dict[str, Any]:
+    return getattr(request, "param", SCENARIO)
+
+
+@pytest.fixture
+def jp_server_config(costwidget_server_config, sandbox, tmp_path, scenario):
+    sandbox.load(scenario)
+    metadata = (
+        sandbox.write_metadata(tmp_path / "resource-metadata.json") if scenario.get("me") else None
+    )
     return costwidget_server_config(sandbox, metadata, state_dir=str(tmp_path / "state"))
 
 
@@ -139,3 +146,56 @@ async def test_billed_mine_matches_the_lower_case_tag(jp_fetch):
     assert data["tags_active"] is True
     # by_tag: 120.0 for this user's profile ARN (Cost Explorer holds it in lower case).
     assert data["mine"]["month_to_date"] == pytest.approx(120.0)
+
+
+# --- what bills, as AWS describes it: selected instances, pools, async, stopped notebooks ---
+BILLING_SHAPES: dict[str, Any] = {
+    "region": REGION,
+    "account": ACCOUNT,
+    "endpoints": [
+        {"name": "pools-ep", "variants": [{"pools": [
+            {"instance": "ml.g5.xlarge", "count": 1}, {"instance": "ml.g6.xlarge", "count": 2}]}]},
+        {"name": "async-ep", "async": True, "variants": [{"instance": "ml.g5.xlarge"}]},
+    ],
+    "training_jobs": [{"name": "flex-train", "preferences": ["ml.g5.xlarge", "ml.g6.xlarge"],
+                       "selected": {"instance": "ml.g6.xlarge", "count": 2}}],
+    "processing_jobs": [{"name": "flex-waiting", "preferences": ["ml.g5.xlarge", "ml.g6.xlarge"]}],
+    "notebook_instances": [{"name": "nb-off", "instance": "ml.t3.medium", "volume_gb": 5,
+                            "status": "Stopped", "age": "10d"}],
+}  # fmt: skip
+# us-east-1,Training,ml.g6.xlarge,1.127,Hrs
+TRAINING_G6_XLARGE = 1.127
+# us-east-1,Hosting,ml.g5.xlarge,1.408,Hrs     us-east-1,Hosting,ml.g6.xlarge,1.1267,Hrs
+HOSTING_G5_XLARGE, HOSTING_G6_XLARGE = 1.408, 1.1267
+# us-east-1,Notebook-Storage,,0.14,GB-Mo
+NOTEBOOK_STORAGE = 0.14
+
+
+@pytest.mark.parametrize("scenario", [BILLING_SHAPES], indirect=True, ids=["shapes"])
+async def test_what_runs_is_what_is_priced(jp_fetch):
+    snap = await spend(jp_fetch)
+    by_name = rows(snap)
+    # Flexible instance types: SelectedInstanceType x SelectedInstanceCount.
+    train = by_name["flex-train"]
+    assert (train["instance_type"], train["count"]) == ("ml.g6.xlarge", 2)
+    assert train["per_hour"] == pytest.approx(2 * TRAINING_G6_XLARGE)  # 2.254
+    # Not selected yet: unknown, never $0.
+    waiting = by_name["flex-waiting"]
+    assert waiting["per_hour"] is None and waiting["price_known"] is False
+    assert any("not selected yet" in note for note in waiting["notes"])
+    # Instance pools: every pool's type x its current count.
+    pools = by_name["pools-ep"]
+    assert pools["per_hour"] == pytest.approx(HOSTING_G5_XLARGE + 2 * HOSTING_G6_XLARGE)  # 3.6614
+    assert pools["variants"][0]["pools"] == [
+        {"instance_type": "ml.g5.xlarge", "count": 1},
+        {"instance_type": "ml.g6.xlarge", "count": 2},
+    ]
+    # Async inference: no us-east-1 AsyncInf row, so the Hosting price, marked an estimate.
+    asynchronous = by_name["async-ep"]
+    assert asynchronous["per_hour"] == pytest.approx(HOSTING_G5_XLARGE)
+    assert asynchronous["price_estimate"] is True
+    assert any("AsyncInf" in note for note in asynchronous["notes"])
+    # A stopped notebook instance: its 5 GB volume still bills.
+    stopped = by_name["nb-off"]
+    assert stopped["status"] == "Stopped"
+    assert stopped["per_hour"] == pytest.approx(5 * NOTEBOOK_STORAGE / 730)  # 0.000958904

@@ -184,6 +184,21 @@ def _endpoint(
                     },
                 }
             )
+        elif "pools" in v:
+            # botocore: ProductionVariant.InstancePools (InstancePool: InstanceType, Priority)
+            # in place of InstanceType.
+            variant = {
+                "VariantName": v["name"],
+                "ModelName": model,
+                "InstancePools": [
+                    {"InstanceType": p["instance"], "Priority": i + 1}
+                    for i, p in enumerate(v["pools"])
+                ],
+                "InitialVariantWeight": 1.0,
+            }
+            if "volume_gb" in v:
+                variant["VolumeSizeInGB"] = v["volume_gb"]
+            variants.append(variant)
         else:
             variant = {
                 "VariantName": v["name"],
@@ -209,14 +224,33 @@ def _endpoint(
     )
     config.production_variants = variants
     config.creation_time = _naive(created)
+    if e["async"]:
+        config.async_inference_config = {
+            "OutputConfig": {"S3OutputPath": f"s3://sagemaker-{region}-{account}/{e['name']}/out"}
+        }
     endpoint = sm.create_endpoint(
         endpoint_name=e["name"],
         endpoint_config_name=config.endpoint_config_name,
         tags=_tags(e["tags"]),
     )
-    endpoint.production_variants = endpoint._process_production_variants(variants)
+    endpoint.production_variants = endpoint._process_production_variants(placeholders)
     for summary, v in zip(endpoint.production_variants, e["variants"], strict=True):
-        if "count" in v:  # moto drops a count of 0
+        if "serverless" in v:
+            summary.pop("CurrentInstanceCount", None)
+            summary.pop("DesiredInstanceCount", None)
+            summary["CurrentServerlessConfig"] = summary["DesiredServerlessConfig"] = {
+                "MemorySizeInMB": v["serverless"]["memory_mb"],
+                "MaxConcurrency": v["serverless"]["max_concurrency"],
+            }
+        elif "pools" in v:
+            # botocore: ProductionVariantSummary.InstancePools (InstancePoolSummary).
+            summary["InstancePools"] = [
+                {"InstanceType": p["instance"], "CurrentInstanceCount": p["count"]}
+                for p in v["pools"]
+            ]
+            total = sum(p["count"] for p in v["pools"])
+            summary["CurrentInstanceCount"] = summary["DesiredInstanceCount"] = total
+        else:  # moto drops a count of 0
             summary["CurrentInstanceCount"] = summary["DesiredInstanceCount"] = v["count"]
     endpoint.endpoint_status = e["status"]
     endpoint.creation_time = endpoint.last_modified_time = _naive(created)
@@ -250,6 +284,28 @@ def _invocations(cw: Any, e: dict[str, Any], now: datetime) -> None:
     cw.put_metric_data("AWS/SageMaker", data)
 
 
+def _cluster(j: dict[str, Any]) -> dict[str, Any]:
+    """ResourceConfig / ProcessingClusterConfig of a job. Flexible instance types (botocore:
+    InstancePreferences, then SelectedInstanceType and SelectedInstanceCount once SageMaker
+    chose) replace InstanceType and InstanceCount."""
+    if "preferences" not in j:
+        return {
+            "InstanceType": j["instance"],
+            "InstanceCount": j["count"],
+            "VolumeSizeInGB": j["volume_gb"],
+        }
+    cluster: dict[str, Any] = {
+        "InstancePreferences": [
+            {"InstanceType": t, "InstanceCount": j["count"]} for t in j["preferences"]
+        ],
+        "VolumeSizeInGB": j["volume_gb"],
+    }
+    if "selected" in j:
+        cluster["SelectedInstanceType"] = j["selected"]["instance"]
+        cluster["SelectedInstanceCount"] = j["selected"]["count"]
+    return cluster
+
+
 def _set_job_clock(
     job: Any, j: dict[str, Any], created: datetime, start_attr: str, end_attr: str
 ) -> None:
@@ -272,11 +328,7 @@ def _training_job(sm: Any, j: dict[str, Any], region: str, account: str, created
         output_data_config={
             "S3OutputPath": f"s3://sagemaker-{region}-{account}/{j['name']}/output"
         },
-        resource_config={
-            "InstanceType": j["instance"],
-            "InstanceCount": j["count"],
-            "VolumeSizeInGB": j["volume_gb"],
-        },
+        resource_config=_cluster(j),
         vpc_config=None,
         stopping_condition={"MaxRuntimeInSeconds": 86400},
         tags=_tags(j["tags"]),
@@ -318,13 +370,7 @@ def _processing_job(
         stopping_condition={"MaxRuntimeInSeconds": 86400},
     )
     # gen_response_object() turns this attribute into DescribeProcessingJob's ProcessingResources.
-    job.processing_resources = {
-        "ClusterConfig": {
-            "InstanceCount": j["count"],
-            "InstanceType": j["instance"],
-            "VolumeSizeInGB": j["volume_gb"],
-        }
-    }
+    job.processing_resources = {"ClusterConfig": _cluster(j)}
     job.processing_job_status = j["status"]
     _set_job_clock(job, j, created, "processing_start_time", "processing_end_time")
 

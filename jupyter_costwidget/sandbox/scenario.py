@@ -187,6 +187,7 @@ _ENDPOINT = {
     "tags": False,
     "variants": True,
     "status": False,
+    "async": False,
 }
 _VARIANT = {
     "name": False,
@@ -194,11 +195,15 @@ _VARIANT = {
     "count": False,
     "volume_gb": False,
     "serverless": False,
+    "pools": False,
 }
+_POOL = {"instance": True, "count": False}
 _SERVERLESS = {"memory_mb": True, "max_concurrency": False}
 _JOB = {
     "name": True,
-    "instance": True,
+    "instance": False,
+    "preferences": False,
+    "selected": False,
     "count": False,
     "spot": False,
     "status": False,
@@ -543,26 +548,57 @@ def _endpoint(c: _Checker, e: Any, f: str) -> None:
         v["name"] = c.string(
             v.get("name", "AllTraffic" if len(variants) == 1 else f"variant-{i + 1}"), f"{vf}.name"
         )
-        if ("serverless" in v) == ("instance" in v):
-            raise ScenarioError(vf, "needs exactly one of 'instance' or 'serverless'")
+        if sum(key in v for key in ("serverless", "instance", "pools")) != 1:
+            raise ScenarioError(vf, "needs exactly one of 'instance', 'pools' or 'serverless'")
         if "serverless" in v:
             sv = c.obj(v["serverless"], f"{vf}.serverless", _SERVERLESS)
             c.number(sv["memory_mb"], f"{vf}.serverless.memory_mb", 1024, integer=True)
             sv["max_concurrency"] = c.number(
                 sv.get("max_concurrency", 1), f"{vf}.serverless.max_concurrency", 1, integer=True
             )
+        elif "pools" in v:
+            pools = c.lst(v["pools"], f"{vf}.pools")
+            if not pools:
+                raise ScenarioError(f"{vf}.pools", "needs at least one pool")
+            for j, pool in enumerate(pools):
+                pf = f"{vf}.pools[{j}]"
+                c.obj(pool, pf, _POOL)
+                c.string(pool["instance"], f"{pf}.instance")
+                pool["count"] = c.number(pool.get("count", 1), f"{pf}.count", 0, integer=True)
+            if "count" in v:
+                raise ScenarioError(f"{vf}.count", "a variant with pools counts per pool")
         else:
             c.string(v["instance"], f"{vf}.instance")
             v["count"] = c.number(v.get("count", 1), f"{vf}.count", 0, integer=True)
-            if "volume_gb" in v:
-                c.number(v["volume_gb"], f"{vf}.volume_gb", 1, integer=True)
+        if "volume_gb" in v:
+            c.number(v["volume_gb"], f"{vf}.volume_gb", 1, integer=True)
     c.unique([v["name"] for v in variants], f"{f}.variants", "variant")
+    if not isinstance(e.get("async", False), bool):
+        raise ScenarioError(f"{f}.async", "must be true or false")
+    e["async"] = e.get("async", False)
 
 
 def _job(c: _Checker, j: Any, f: str) -> None:
     c.obj(j, f, _JOB)
     c.string(j["name"], f"{f}.name", _NAME)
-    c.string(j["instance"], f"{f}.instance")
+    if ("instance" in j) == ("preferences" in j):
+        raise ScenarioError(f, "needs exactly one of 'instance' or 'preferences'")
+    if "instance" in j:
+        c.string(j["instance"], f"{f}.instance")
+        if "selected" in j:
+            raise ScenarioError(f"{f}.selected", "goes with 'preferences'")
+    else:
+        prefs = c.lst(j["preferences"], f"{f}.preferences")
+        if not prefs:
+            raise ScenarioError(f"{f}.preferences", "needs at least one instance type")
+        for i, pref in enumerate(prefs):
+            c.string(pref, f"{f}.preferences[{i}]")
+        if "selected" in j:
+            sel = c.obj(j["selected"], f"{f}.selected", {"instance": True, "count": False})
+            c.string(sel["instance"], f"{f}.selected.instance")
+            if sel["instance"] not in prefs:
+                raise ScenarioError(f"{f}.selected.instance", "must be one of 'preferences'")
+            sel["count"] = c.number(sel.get("count", 1), f"{f}.selected.count", 1, integer=True)
     j["count"] = c.number(j.get("count", 1), f"{f}.count", 1, integer=True)
     j["volume_gb"] = c.number(j.get("volume_gb", 30), f"{f}.volume_gb", 1, integer=True)
     if not isinstance(j.get("spot", False), bool):
