@@ -121,9 +121,12 @@ def budget_row(budget: dict[str, Any]) -> dict[str, Any]:
 def summarize_daily(
     results: list[dict[str, Any]], month_start: date, yesterday: date
 ) -> dict[str, Any]:
-    """month_to_date, yesterday and by_usage_type from a DAILY GetCostAndUsage result."""
+    """month_to_date, yesterday, today (so far) and by_usage_type from a DAILY
+    GetCostAndUsage result."""
     mtd = 0.0
     yday = 0.0
+    today_so_far = 0.0
+    today = yesterday + timedelta(days=1)
     by_type: dict[str, float] = {}
     for result in results:
         day = date.fromisoformat(result["TimePeriod"]["Start"][:10])
@@ -135,10 +138,13 @@ def summarize_daily(
                 by_type[key] = by_type.get(key, 0.0) + amount
             if day == yesterday:
                 yday += amount
+            if day == today:
+                today_so_far += amount
     ordered = sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))
     return {
         "month_to_date": _cents(mtd),
         "yesterday": _cents(yday),
+        "today": _cents(today_so_far),
         "by_usage_type": {k: _cents(v) for k, v in ordered if round(v, 2) != 0},
     }
 
@@ -366,11 +372,14 @@ class BillingService:
             context, my_spaces, tags, active, month_start, today, failed, daily_cache
         )
 
-        # 3. Forecast to the end of the month (once a day; "where allowed").
+        # 3. Forecast to the end of the month (once a day; "where allowed"). Cost Explorer's
+        # forecast starts today and covers the whole of today, while month to date already
+        # holds today's first hours: count today once, in the forecast.
         forecast_rest = self._forecast_rest(daily_cache, today, errors, notes)
         mtd = result.get("month_to_date")
         if forecast_rest is not None and mtd is not None:
-            result["forecast"] = _cents(float(mtd) + forecast_rest)
+            before_today = float(mtd) - float(result.get("today") or 0.0)
+            result["forecast"] = _cents(before_today + forecast_rest)
         else:
             result["forecast"] = None
 

@@ -317,7 +317,35 @@ def test_summarize_daily_splits_month_and_yesterday():
         day("2026-11-01", {"A": 1.25, "B": 2.0}),
     ]
     out = summarize_daily(results, date(2026, 11, 1), date(2026, 10, 31))
-    assert out == {"month_to_date": 3.25, "yesterday": 5.0, "by_usage_type": {"B": 2.0, "A": 1.25}}
+    assert out == {
+        "month_to_date": 3.25,
+        "yesterday": 5.0,
+        "today": 3.25,  # the day after yesterday
+        "by_usage_type": {"B": 2.0, "A": 1.25},
+    }
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        {
+            "daily": [
+                *BILLING["daily"],
+                {"days_ago": 0, "amount": 20.0, "by_usage_type": {"USE1-Host:ml.m5.xlarge": 20.0}},
+            ]
+        }
+    ],
+    indirect=True,
+    ids=["today-has-costs"],
+)
+async def test_forecast_counts_today_once(jp_fetch, sandbox):
+    # The scenario: 412.5 this month, 20.0 of it today so far, the month forecast at 780.0.
+    # Cost Explorer's forecast from today on is 780.0 - (412.5 - 20.0) = 387.5 (today
+    # included); the month's forecast is 392.5 before today + 387.5 = 780.0, not 800.0.
+    data = await get_billing(jp_fetch)
+    assert data["month_to_date"] == pytest.approx(412.5)
+    assert data["today"] == pytest.approx(20.0)
+    assert data["forecast"] == pytest.approx(780.0)
 
 
 # --- the edges of the calendar -----------------------------------------------------------

@@ -6,6 +6,7 @@ import copy
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+import time_machine
 
 from jupyter_costwidget.sandbox import DEMO_SCENARIO, ScenarioError, parse_scenario
 from jupyter_costwidget.sandbox.scenario import read_scenario_file
@@ -57,7 +58,10 @@ def test_demo_scenario_has_billing():
     assert parsed["billing"]["budgets"]
 
 
+@time_machine.travel(datetime(2026, 11, 18, 12, 0, tzinfo=timezone.utc), tick=True)
 def test_cost_explorer_answers_from_the_scenario(sandbox):
+    # Mid-month: 100.0 this month, 10.0 of it yesterday, the rest on the days before; the
+    # forecast from today on is the month's 300.0 less the 100.0 before today.
     sandbox.load({"billing": BILLING})
     ce = sandbox.client("ce")
     today = datetime.now(timezone.utc).date()

@@ -275,10 +275,18 @@ class CostExplorer:
                 "DataUnavailableException",
                 "Insufficient amount of historical data to generate forecast.",
             )
-        # The rest of the month (forecast minus month to date), evenly over its days.
+        # The scenario's forecast is the month's total. Cost Explorer forecasts from today on,
+        # today included (its month to date also holds today's first hours): the rest is the
+        # total less the days before today, evenly over the days left.
         month_days = calendar.monthrange(today.year, today.month)[1]
         left_days = month_days - today.day + 1
-        per_day = max(0.0, float(b["forecast"]) - float(b.get("month_to_date") or 0)) / left_days
+        month_start = today.replace(day=1).isoformat()
+        before_today = sum(
+            sum(split.values())
+            for when, split in self._days().items()
+            if month_start <= when < today.isoformat()
+        )
+        per_day = max(0.0, float(b["forecast"]) - before_today) / left_days
         expr = params.get("Filter")
         weight = 1.0 if expr is None else self._weight(expr, today.isoformat(), "")
         results, total = [], 0.0
