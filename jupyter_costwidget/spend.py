@@ -89,6 +89,10 @@ def price_resource(res: r.Resource, region: str, lookup: PriceLookup) -> dict[st
             parts.append(part)
             continue
         estimate = estimate or bool(getattr(price, "estimate", False))
+        if getattr(price, "source", None) == "derived":
+            rule = price.note[price.note.find("Derived:") :]
+            if rule not in notes:
+                notes.append(rule)
         part["usd_per_hour"] = price.usd_per_hour * usage.quantity
         part["unit_price"] = getattr(price, "usd_per_unit", None)
         part["unit"] = getattr(price, "unit", None)
@@ -262,6 +266,10 @@ def compute_spend(
                 "accrued": _round(accrued),
                 "price_known": priced["price_known"],
                 "price_estimate": priced["price_estimate"],
+                # "derived": a part priced by the same-compute-price rule (catalog.py).
+                "price_source": "derived"
+                if any(part.get("price_source") == "derived" for part in priced["parts"])
+                else "list",
                 "price_parts": priced["parts"],
                 "notes": priced["notes"],
                 "scopes": scopes,

@@ -137,7 +137,27 @@ def test_unknown_instance_is_none_not_zero(catalog):
     # A real region without data, and a component with no price anywhere: gaps stay gaps.
     # (data/pricing has eu-west-2 Hosting ml.m5.xlarge at 0.266, but no eu-west-2 Training row.)
     assert catalog.lookup("eu-west-2", "Training", "ml.m5.xlarge") is None
-    assert catalog.lookup("us-east-1", "Studio-CodeEditor", "ml.t3.medium") is None
+    # No component has an ml.nonexistent price, so none can be derived either.
+    assert catalog.lookup("us-east-1", "Studio-CodeEditor", "ml.nonexistent.xlarge") is None
+
+
+def test_same_compute_price_is_derived_and_marked(catalog):
+    # No Studio-CodeEditor rows at all; data/pricing has
+    # us-east-1,Studio-JupyterLab,ml.t3.medium,0.05,Hrs (S1): Code Editor is priced alike.
+    price = catalog.lookup("us-east-1", "Studio-CodeEditor", "ml.t3.medium")
+    assert price is not None
+    assert (price.usd_per_hour, price.source, price.estimate) == (0.05, "derived", False)
+    assert "same for notebook instances, Studio Classic" in price.note
+    # ap-northeast-1 has no Notebook row for ml.t3.medium; it has
+    # ap-northeast-1,Studio-JupyterLab,ml.t3.medium,0.065,Hrs (S1).
+    nb = catalog.lookup("ap-northeast-1", "Notebook", "ml.t3.medium")
+    assert nb is not None and (nb.usd_per_hour, nb.source) == (0.065, "derived")
+    # A list price stays a list price.
+    listed = catalog.lookup("us-east-1", "Notebook", "ml.t3.medium")  # 0.05, S3
+    assert listed is not None and (listed.usd_per_hour, listed.source) == (0.05, "snapshot")
+    # Storage and other products are never derived.
+    assert catalog.lookup("ap-northeast-1", "Notebook-Storage") is None
+    assert catalog.lookup("eu-west-2", "Training", "ml.m5.xlarge") is None
 
 
 def test_unknown_region_lists_valid_regions(catalog):
@@ -169,7 +189,7 @@ def test_no_silent_fallback_estimate_is_opt_in_and_labelled(catalog):
     assert tokyo is not None and not tokyo.estimate and tokyo.source_id == "SEED000"
     # Nothing to borrow from either: still unknown.
     assert (
-        catalog.lookup("eu-west-2", "Studio-CodeEditor", "ml.t3.medium", allow_estimate=True)
+        catalog.lookup("eu-west-2", "Training", "ml.nonexistent.xlarge", allow_estimate=True)
         is None
     )
 
@@ -326,8 +346,8 @@ def test_cli_show_unknown_price_says_unknown(cache_dir, capsys):
             "--region",
             "us-east-1",
             "--component",
-            "Studio-CodeEditor",
-            "ml.t3.medium",
+            "Training",
+            "ml.nonexistent.xlarge",
         ]
     )
     assert code == 1

@@ -86,12 +86,24 @@ class UnknownComponent(ValueError):
         )
 
 
+# AWS prices compute alike for notebook instances, Studio Classic, Studio JupyterLab and Code
+# Editor: "Prices for compute instances are the same for both Studio and on-demand
+# instances" (the SageMaker pricing page, quoted in seed 003), and all 99 type/region pairs
+# of data/pricing that have both a Studio Classic and a Studio JupyterLab price agree. Where
+# one is missing, another of these for the same type and region is used, marked "derived".
+SAME_COMPUTE_PRICE = ("Studio-JupyterLab", "Studio-Notebook", "Notebook", "Studio-CodeEditor")
+DERIVED_RULE = (
+    "Derived: AWS prices compute the same for notebook instances, Studio Classic, Studio "
+    "JupyterLab and Code Editor."
+)
+
+
 @dataclass(frozen=True)
 class Price:
     usd_per_hour: float  # storage: USD per GB per hour; serverless: per hour of compute
     unit: str  # the original unit: "Hrs", "GB-Mo" or "second"
     usd_per_unit: float
-    source: str  # "snapshot" | "refresh"
+    source: str  # "snapshot" | "refresh" | "derived" (see SAME_COMPUTE_PRICE)
     source_date: str  # snapshot: the source's price date; refresh: when it was fetched
     source_id: str  # snapshot: SOURCES.md id; refresh: the Price List SKU
     estimate: bool = False
@@ -335,6 +347,8 @@ class PriceCatalog:
             instance_type = SYSTEM_KERNELGATEWAY_INSTANCE
             note = f"KernelGateway 'system' instance = {SYSTEM_KERNELGATEWAY_INSTANCE}"
         price = self._price((region, component, instance_type))
+        if price is None and component in SAME_COMPUTE_PRICE and instance_type:
+            price = self._derived(region, component, instance_type)
         borrowed = ""
         if price is None and allow_estimate and region != ESTIMATE_REGION:
             price = self._price((ESTIMATE_REGION, component, instance_type))
@@ -345,6 +359,18 @@ class PriceCatalog:
             note = _join(_join(price.note, note), borrowed)
             price = replace(price, estimate=bool(borrowed), note=note)
         return price
+
+    def _derived(self, region: str, component: str, instance_type: str) -> Price | None:
+        """The same instance's price under another component that AWS prices alike."""
+        for other in SAME_COMPUTE_PRICE:
+            if other == component:
+                continue
+            price = self._price((region, other, instance_type))
+            if price is not None:
+                rule = f"{DERIVED_RULE} Taken from the {other} price of {instance_type}."
+                # Not this product's usage type: the Cost and Usage line would differ.
+                return replace(price, source="derived", note=_join(price.note, rule), usage_type="")
+        return None
 
     def price_for_app(
         self, region: str, app_type: str, instance_type: str = "", *, allow_estimate: bool = False

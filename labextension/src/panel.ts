@@ -639,7 +639,8 @@ export class SpendPanel extends Widget {
         h(
           'td',
           { class: 'jp-CostWidget-num' },
-          formatRate(r.per_hour, { currency }, trans)
+          formatRate(r.per_hour, { currency }, trans),
+          priceMarker(r, trans)
         ),
         h(
           'td',
@@ -736,4 +737,38 @@ export class SpendPanel extends Widget {
 function historySpan(history: ReadonlyArray<{ t: string }>): number {
   const times = history.map(p => new Date(p.t).getTime()).filter(isFinite);
   return times.length ? (Math.max(...times) - Math.min(...times)) / 1000 : 0;
+}
+
+/**
+ * A small mark after a rate that is not a plain list price: "d" for a price derived by AWS's
+ * same-compute-price rule, "≈" for an estimate; the tooltip says why.
+ */
+export function priceMarker(
+  r: ISpendResource,
+  trans: TranslationBundle
+): HTMLElement | null {
+  const notes = r.notes ?? [];
+  if (r.price_source === 'derived') {
+    return h(
+      'sup',
+      {
+        class: 'jp-CostWidget-price-derived',
+        title:
+          notes.find(n => n.startsWith('Derived:')) ??
+          trans.__('Derived from the same instance type under another product.')
+      },
+      trans.__('d')
+    );
+  }
+  if (r.price_estimate) {
+    return h(
+      'sup',
+      {
+        class: 'jp-CostWidget-price-estimate',
+        title: notes.join(' ') || trans.__('An estimate.')
+      },
+      '≈'
+    );
+  }
+  return null;
 }

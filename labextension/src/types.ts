@@ -57,6 +57,10 @@ export interface ISpendResource {
   per_hour: number | null;
   accrued: number | null;
   price_known: boolean;
+  price_estimate?: boolean;
+  /** 'derived': priced by AWS's same-compute-price rule (the rule is in `notes`). */
+  price_source?: 'list' | 'derived';
+  notes?: string[];
   scopes: ScopeName[];
   warnings: string[];
 }

@@ -1,7 +1,7 @@
 import { nullTranslator } from '@jupyterlab/translation';
 
 import { SpendModel } from '../model';
-import { explainWarning, SpendPanel } from '../panel';
+import { explainWarning, priceMarker, SpendPanel } from '../panel';
 import { MeterSettings } from '../settings';
 import { resource, snapshot } from './fixtures';
 
@@ -166,5 +166,38 @@ describe('SpendPanel', () => {
       trans
     );
     expect(text).toContain('≈¥90/h');
+  });
+});
+
+describe('priceMarker', () => {
+  const trans = nullTranslator.load('jupyter-costwidget');
+  const row = {
+    id: 'notebook-instance:nb',
+    kind: 'notebook-instance',
+    name: 'nb',
+    per_hour: 0.065,
+    accrued: 1,
+    price_known: true,
+    scopes: [],
+    warnings: []
+  };
+  it('marks a derived price with its rule', () => {
+    const rule =
+      'Derived: AWS prices compute the same for notebook instances, Studio Classic, Studio JupyterLab and Code Editor.';
+    const mark = priceMarker(
+      { ...row, price_source: 'derived', notes: ['x', rule] },
+      trans
+    );
+    expect(mark?.textContent).toBe('d');
+    expect(mark?.getAttribute('title')).toBe(rule);
+  });
+  it('marks an estimate and leaves a list price plain', () => {
+    const mark = priceMarker(
+      { ...row, price_estimate: true, notes: ['estimated at Hosting'] },
+      trans
+    );
+    expect(mark?.textContent).toBe('≈');
+    expect(mark?.getAttribute('title')).toBe('estimated at Hosting');
+    expect(priceMarker({ ...row, price_source: 'list' }, trans)).toBeNull();
   });
 });
