@@ -248,6 +248,13 @@ class Inventory:
                 "ProcessingJobSummaries",
                 StatusEquals="InProgress",
             ),
+            # A completed job's warm pool keeps its instances, billing, until KeepAlive ends.
+            "warm_pools": lambda: aws.list_all(
+                "sagemaker",
+                "ListTrainingJobs",
+                "TrainingJobSummaries",
+                WarmPoolStatusEquals="Available",
+            ),
             "transform": lambda: aws.list_all(
                 "sagemaker", "ListTransformJobs", "TransformJobSummaries", StatusEquals="InProgress"
             ),
@@ -293,6 +300,8 @@ class Inventory:
         ):
             for job in lists[kind]:
                 tasks.append(partial(self._describe_job, aws, kind, summaries, job, errors))
+        for job in lists["warm_pools"]:
+            tasks.append(partial(self._describe_job, aws, "warm", "TrainingJob", job, errors))
         for nb in lists["notebooks"]:
             tasks.append(partial(self._describe_notebook, aws, nb, errors))
         tagged = [
@@ -306,6 +315,7 @@ class Inventory:
             ("transform", "TransformJob"),
         ):
             tagged += [(job.get(f"{prefix}Arn"), None) for job in lists[kind]]
+        tagged += [(job.get("TrainingJobArn"), None) for job in lists["warm_pools"]]
         tagged = [(arn, version) for arn, version in tagged if arn]
         arns: set[str] = {str(arn) for arn, _ in tagged}
         index_due = not arns <= self._tag_index_covers or (
@@ -516,6 +526,7 @@ class Inventory:
             ("transform", "TransformJob"),
         ):
             out += self._build_jobs(kind, prefix, lists[kind], space_owner, kind in stale_set)
+        out += self._build_warm_pools(lists["warm_pools"], space_owner, "warm_pools" in stale_set)
         out += self._build_notebooks(lists["notebooks"], "notebooks" in stale_set)
         return out
 
@@ -726,6 +737,48 @@ class Inventory:
                 )
             )
             out[-1].facts["tags"] = self._known_tags(job.get(f"{prefix}Arn"))
+        return out
+
+    def _build_warm_pools(
+        self, jobs: list[dict[str, Any]], space_owner: dict, stale: bool
+    ) -> list[r.Resource]:
+        out = []
+        for job in jobs:
+            name = str(job.get("TrainingJobName"))
+            desc = self._job_desc.get(("warm", name))
+            conf = (desc or {}).get("ResourceConfig") or {}
+            instance, count = _billed_instances(conf)
+            usages = [r.Usage("TrainingWarmPool", instance, float(count), r.COMPUTE)]
+            volume = conf.get("VolumeSizeInGB")
+            if volume and count:
+                usages.append(
+                    r.Usage("TrainingWarmPool-Storage", "", float(volume) * count, r.STORAGE)
+                )
+            warm = job.get("WarmPoolStatus") or (desc or {}).get("WarmPoolStatus") or {}
+            attribution = self._attribution(job.get("TrainingJobArn"), space_owner)
+            notes = attribution.pop("notes")
+            if desc is None:
+                notes.append("Details unavailable (DescribeTrainingJob failed); price unknown.")
+            out.append(
+                r.Resource(
+                    id=f"{r.TRAINING_WARM_POOL}:{name}",
+                    kind=r.TRAINING_WARM_POOL,
+                    name=name,
+                    status=str(warm.get("Status") or "Available"),
+                    # The pool has held its instances since the job ended.
+                    started_at=_utc(job.get("TrainingEndTime") or job.get("LastModifiedTime")),
+                    usages=usages if desc else [],
+                    instance_type=instance or None,
+                    count=count or None,
+                    stale=stale or desc is None,
+                    facts={
+                        "notes": notes,
+                        "keep_alive_seconds": conf.get("KeepAlivePeriodInSeconds"),
+                        "retained_seconds": warm.get("ResourceRetainedBillableTimeInSeconds"),
+                    },
+                    **attribution,
+                )
+            )
         return out
 
     def _build_notebooks(self, notebooks: list[dict[str, Any]], stale: bool) -> list[r.Resource]:

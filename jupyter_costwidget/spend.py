@@ -181,6 +181,20 @@ def resource_warnings(
                 f"{th.idle_endpoint_hours:g} h but keeps billing for its instances. "
                 "Delete it if nobody uses it.",
             )
+    if res.kind == r.TRAINING_WARM_POOL and res.status == "Available":
+        # Nothing runs on a warm pool until a new job reuses it; it bills all the same.
+        keep = res.facts.get("keep_alive_seconds")
+        left = ""
+        if isinstance(keep, int | float):
+            remaining = max(0.0, keep / 3600 - age)
+            left = f" It is kept for another {format_hours(remaining)} unless stopped."
+        add(
+            "warm-pool-idle",
+            "warning",
+            f"The warm pool of training job {res.name} has kept {res.count or '?'} x "
+            f"{res.instance_type or 'unknown'} for {format_hours(age)} with no job on it."
+            f"{left} Stop it if no job will reuse it.",
+        )
     if res.kind == r.EFS and res.facts.get("orphaned"):
         add(
             "storage-orphaned",

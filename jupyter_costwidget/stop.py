@@ -42,7 +42,7 @@ class StopCall:
 
     service: str
     operation: str
-    params: dict[str, str]
+    params: dict[str, Any]
 
     @property
     def source(self) -> str:
@@ -79,6 +79,13 @@ def stop_call(resource: dict[str, Any]) -> StopCall:
         raise StopRefused(409, NOT_STOPPABLE[kind])
     if kind == "app":
         return StopCall("sagemaker", "DeleteApp", _delete_app_params(resource))
+    if kind == "training-warm-pool" and name:
+        # Ends the warm pool now (botocore: UpdateTrainingJob ResourceConfig.KeepAlive...).
+        return StopCall(
+            "sagemaker",
+            "UpdateTrainingJob",
+            {"TrainingJobName": name, "ResourceConfig": {"KeepAlivePeriodInSeconds": 0}},
+        )
     simple = {
         "endpoint": ("DeleteEndpoint", "EndpointName"),
         "notebook-instance": ("StopNotebookInstance", "NotebookInstanceName"),

@@ -31,9 +31,11 @@ _DESCRIBE: dict[str, tuple[str, str, str]] = {
         "NotebookInstanceStatus",
     ),
     r.APP: ("DescribeApp", "AppArn", "Status"),
+    r.TRAINING_WARM_POOL: ("DescribeTrainingJob", "TrainingJobArn", "WarmPoolStatus"),
 }
 _GONE_CODES = {"ResourceNotFound", "ValidationException", "ResourceNotFoundException"}
 _GONE_STATUSES = {"Deleted", "Deleting", "Failed", "Stopped", "Completed", "Stopping"}
+_GONE_WARM_POOL = {"Terminated", "Reused", "InUse", ""}
 
 
 def describe_operation(row: dict[str, Any]) -> str:
@@ -58,14 +60,20 @@ def describe_current(
     """Describe the resource `call` would stop, with its owner (blocking). `names` and
     `home` read owner tags as the scan does."""
     operation, arn_key, status_key = _DESCRIBE[kind]
+    # The stop call's parameters name the resource; the describe takes the name alone.
+    name_keys = {k: v for k, v in call.params.items() if isinstance(v, str)}
     try:
-        desc = aws.call("sagemaker", operation, **call.params)
+        desc = aws.call("sagemaker", operation, **name_keys)
     except AwsError as err:
         if err.code in _GONE_CODES:
             raise StopRefused(409, "It no longer exists: nothing was stopped.") from err
         raise
     arn = desc.get(arn_key)
-    status = str(desc.get(status_key) or "")
+    status = desc.get(status_key) or ""
+    if kind == r.TRAINING_WARM_POOL:
+        pool = str((status or {}).get("Status") or "")
+        status = "Available" if pool == "Available" else f"warm pool {pool or 'gone'}"
+    status = str(status)
     if kind == r.APP:
         domain, space = desc.get("DomainId"), desc.get("SpaceName")
         owner = _space_owner(aws, domain, space) if space else desc.get("UserProfileName")
@@ -80,7 +88,7 @@ def describe_current(
 def changes(row: dict[str, Any], current: Current) -> list[str]:
     """What differs between the snapshot's row and the resource now (empty: unchanged)."""
     out = []
-    if current.status in _GONE_STATUSES:
+    if current.status in _GONE_STATUSES or current.status.startswith("warm pool "):
         out.append(f"its status is now {current.status}")
     if row.get("arn") and current.arn and row["arn"] != current.arn:
         out.append("it was replaced by another resource of the same name")

@@ -72,6 +72,12 @@ EVERYTHING = {
     "training_jobs": [
         {"name": "train-1", "instance": "ml.g5.xlarge", "spot": True},
         {
+            "name": "train-warm",
+            "instance": "ml.g4dn.xlarge",
+            "status": "Completed",
+            "warm_pool": {"status": "Available", "age": "40m"},
+        },
+        {
             "name": "train-flex",
             "preferences": ["ml.g5.xlarge", "ml.g6.xlarge"],
             "selected": {"instance": "ml.g6.xlarge", "count": 2},
@@ -121,6 +127,11 @@ def calls(sandbox: Any) -> list[tuple[str, str, dict[str, Any]]]:
         ("sagemaker", "ListSpaces", {"MaxResults": 100}),
         ("sagemaker", "ListEndpoints", {"MaxResults": 100}),
         ("sagemaker", "ListTrainingJobs", {"MaxResults": 100, "StatusEquals": "InProgress"}),
+        (
+            "sagemaker",
+            "ListTrainingJobs",
+            {"MaxResults": 100, "WarmPoolStatusEquals": "Available"},
+        ),
         ("sagemaker", "ListProcessingJobs", {"MaxResults": 100, "StatusEquals": "InProgress"}),
         ("sagemaker", "ListTransformJobs", {"MaxResults": 100, "StatusEquals": "InProgress"}),
         ("sagemaker", "ListNotebookInstances", {"MaxResults": 100}),

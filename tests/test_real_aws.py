@@ -199,3 +199,51 @@ async def test_what_runs_is_what_is_priced(jp_fetch):
     stopped = by_name["nb-off"]
     assert stopped["status"] == "Stopped"
     assert stopped["per_hour"] == pytest.approx(5 * NOTEBOOK_STORAGE / 730)  # 0.000958904
+
+
+# --- training warm pools keep billing after the job completed -------------------------------
+WARM_POOL = {
+    "region": "eu-west-1",
+    "account": ACCOUNT,
+    "training_jobs": [
+        {"name": "tuned-xgb", "instance": "ml.g4dn.xlarge", "count": 2, "volume_gb": 30,
+         "status": "Completed", "warm_pool": {"status": "Available", "age": "40m"}},
+        {"name": "done-long-ago", "instance": "ml.g4dn.xlarge", "status": "Completed"},
+    ],
+}  # fmt: skip
+# eu-west-1,TrainingWarmPool,ml.g4dn.xlarge,0.822,Hrs (S4)
+# eu-west-1,TrainingWarmPool-Storage,,0.154,GB-Mo (S4)
+WARM_POOL_PER_HOUR = 2 * 0.822 + 2 * 30 * 0.154 / 730  # = 1.644 + 0.012657... = 1.656657...
+
+
+@pytest.mark.parametrize("scenario", [WARM_POOL], indirect=True, ids=["warm-pool"])
+async def test_warm_pool_is_listed_priced_warned_and_stopped(jp_fetch, jp_serverapp, sandbox):
+    jp_serverapp.web_app.settings["costwidget"].config.allow_stop = "region"
+    snap = await spend(jp_fetch)
+    by_name = {r["id"]: r for r in snap["resources"]}
+    assert "training-job:done-long-ago" not in by_name  # completed, no pool: nothing bills
+    pool = by_name["training-warm-pool:tuned-xgb"]
+    assert (pool["status"], pool["instance_type"], pool["count"]) == (
+        "Available",
+        "ml.g4dn.xlarge",
+        2,
+    )
+    assert pool["per_hour"] == pytest.approx(WARM_POOL_PER_HOUR)
+    # Held for 40 min so far: 40/60 h of it.
+    assert pool["accrued"] == pytest.approx(WARM_POOL_PER_HOUR * 40 / 60, rel=0.02)
+    codes = {w["code"] for w in snap["warnings"] if w["resource_id"] == pool["id"]}
+    assert "warm-pool-idle" in codes
+    assert sandbox.calls().get("sagemaker.ListTrainingJobs", 0) >= 2  # in progress + warm pools
+
+    response = await jp_fetch(
+        "costwidget",
+        "api",
+        "resources",
+        "stop",
+        method="POST",
+        body=json.dumps({"id": pool["id"], "confirm": True}),
+    )
+    assert json.loads(response.body)["action"] == "sagemaker.UpdateTrainingJob"
+    assert sandbox.calls().get("sagemaker.UpdateTrainingJob") == 1
+    snap = await spend(jp_fetch)
+    assert pool["id"] not in {r["id"] for r in snap["resources"]}  # the pool is gone

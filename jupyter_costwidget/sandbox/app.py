@@ -18,6 +18,7 @@ from moto.server import DomainDispatcherApplication, create_backend_app
 
 from . import job_stops as _job_stops  # noqa: F401 - adds Stop*Job to moto
 from . import loader
+from . import warm_pools as _warm_pools  # noqa: F401 - adds training warm pools to moto
 from .aws_shape import amend
 from .billing import OPERATIONS as CE_OPERATIONS
 from .billing import BillingError, CostExplorer, load_budgets

@@ -344,6 +344,13 @@ def _training_job(sm: Any, j: dict[str, Any], region: str, account: str, created
     job.training_job_status = j["status"]
     job.secondary_status = {"InProgress": "Training"}.get(j["status"], j["status"])
     _set_job_clock(job, j, created, "training_start_time", "training_end_time")
+    if "warm_pool" in j:
+        # The job ended `age` ago and kept its instances (sandbox/warm_pools.py serves it).
+        warm = j["warm_pool"]
+        ended = datetime.now(timezone.utc) - timedelta(seconds=warm["age_s"])
+        job.training_end_time = job.last_modified_time = _naive(ended)
+        job.warm_pool = {"Status": warm["status"]}
+        job.keep_alive_seconds = int(warm["keep_alive_s"])
     if j["status"] == "InProgress":
         job.final_metric_data_list = []
         job.secondary_status_transitions = [

@@ -204,6 +204,7 @@ _JOB = {
     "instance": False,
     "preferences": False,
     "selected": False,
+    "warm_pool": False,
     "count": False,
     "spot": False,
     "status": False,
@@ -605,6 +606,18 @@ def _job(c: _Checker, j: Any, f: str) -> None:
         raise ScenarioError(f"{f}.spot", "must be true or false")
     j["spot"] = j.get("spot", False)
     j["status"] = c.choice(j.get("status", "InProgress"), f"{f}.status", JOB_STATUSES)
+    if "warm_pool" in j:
+        wf = f"{f}.warm_pool"
+        warm = c.obj(j["warm_pool"], wf, {"status": False, "age": False, "keep_alive": False})
+        warm["status"] = c.choice(
+            warm.get("status", "Available"),
+            f"{wf}.status",
+            ("Available", "Terminated", "Reused", "InUse"),
+        )
+        warm["age_s"] = parse_duration(warm.get("age", "0s"), f"{wf}.age")
+        warm["keep_alive_s"] = parse_duration(warm.get("keep_alive", "1h"), f"{wf}.keep_alive")
+        if j["status"] != "Completed":
+            raise ScenarioError(f"{f}.status", "a warm pool follows a Completed job")
     j["age_s"] = parse_duration(j.get("age", "0s"), f"{f}.age")
     j["tags"] = c.tags(j.get("tags", {}), f"{f}.tags")
 

@@ -65,6 +65,7 @@ export function kindLabel(kind: string, trans: TranslationBundle): string {
     efs: trans.__('EFS'),
     endpoint: trans.__('Endpoint'),
     'training-job': trans.__('Training job'),
+    'training-warm-pool': trans.__('Training warm pool'),
     'processing-job': trans.__('Processing job'),
     'transform-job': trans.__('Transform job'),
     'notebook-instance': trans.__('Notebook instance')
@@ -102,6 +103,10 @@ export function stopEffect(
     case 'training-job':
       return trans.__(
         'The training job is stopped (StopTrainingJob). Checkpoints already written stay; the job cannot be resumed.'
+      );
+    case 'training-warm-pool':
+      return trans.__(
+        'The warm pool is released (UpdateTrainingJob with KeepAlivePeriodInSeconds 0). The finished job and its results stay; the next job starts on new instances.'
       );
     case 'processing-job':
       return trans.__(
@@ -142,6 +147,11 @@ export function explainWarning(
     case 'long-running':
       return trans.__(
         'GPU instances bill %1 while the app runs, even when no code is running. Stop it when you are done.',
+        rate
+      );
+    case 'warm-pool-idle':
+      return trans.__(
+        'A finished training job kept its instances for reuse; they bill %1 until the keep-alive period ends, whether or not a job reuses them.',
         rate
       );
     case 'price-unknown':
