@@ -29,7 +29,9 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 
 
 def _snapshot_count(region: str) -> int:
-    return len(PriceCatalog.snapshot_only().prices(region))
+    """The region's rows of the AmazonSageMaker offer: the table's less EFS (AmazonEFS's)."""
+    rows = PriceCatalog.snapshot_only().prices(region)
+    return len([1 for component, _, _ in rows if component != "EFS-Standard"])
 
 
 def test_update_paginates_caches_and_show_reports_refresh(sandbox, data_dir, capsys):
@@ -61,8 +63,12 @@ def test_update_paginates_caches_and_show_reports_refresh(sandbox, data_dir, cap
     assert main(["prices", "show", "--region", "us-east-1", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["refreshed_at"] == doc["fetched_at"]
-    assert len(shown["prices"]) == products
-    assert {p["source"] for p in shown["prices"]} == {"refresh"}
+    # Every row refreshed but EFS's (us-east-1,EFS-Standard,,0.3,GB-Mo), which is not in the
+    # AmazonSageMaker offer and stays the snapshot's.
+    assert len(shown["prices"]) == products + 1
+    efs = [p["source"] for p in shown["prices"] if p["component"] == "EFS-Standard"]
+    rest = {p["source"] for p in shown["prices"] if p["component"] != "EFS-Standard"}
+    assert (efs, rest) == (["snapshot"], {"refresh"})
     # Another region is untouched by this refresh.
     other = PriceCatalog.load().lookup("us-west-2", "Hosting", "ml.m5.xlarge")
     assert other is not None and other.source == "snapshot"
@@ -108,3 +114,44 @@ def test_update_survives_throttling(sandbox, data_dir, capsys):
     capsys.readouterr()
     catalog = PriceCatalog.load()
     assert catalog.refreshed["ap-northeast-1"]["product_count"] == _snapshot_count("ap-northeast-1")
+
+
+def test_real_price_list_storage_and_spelling_are_recognised(sandbox, data_dir):
+    # The sandbox serves ML storage the way the AmazonSageMaker offer does: no component,
+    # a volumeType "General Purpose-<X>" and a "<P>-<Segment>:VolumeUsage.gp2" usage type;
+    # Code Editor spelled "studio-codeeditor". None of these is the project's vocabulary.
+    sandbox.load(
+        {
+            "region": "us-east-1",
+            "prices": [
+                {"region": "us-east-1", "component": "Studio-CodeEditor",
+                 "instance_type": "ml.t3.medium", "usd": "0.05"},
+                {"region": "us-east-1", "component": "Processing-Storage", "usd": "0.14",
+                 "unit": "GB-Mo"},
+            ],
+        }
+    )  # fmt: skip
+    pricing = sandbox.client("pricing")
+    products = [
+        json.loads(p)
+        for p in pricing.get_products(
+            ServiceCode="AmazonSageMaker",
+            Filters=[{"Type": "TERM_MATCH", "Field": "regionCode", "Value": "us-east-1"}],
+            MaxResults=100,
+        )["PriceList"]
+    ]
+    attrs = [p["product"]["attributes"] for p in products]
+    assert not any(a.get("component", "").endswith("-Storage") for a in attrs)
+    assert not any(a.get("component") == "EFS-Standard" for a in attrs)  # AmazonEFS's offer
+
+    assert main(["prices", "update", "--region", "us-east-1", "--endpoint-url", sandbox.url]) == 0
+    catalog = PriceCatalog.load()
+    code_editor = catalog.lookup("us-east-1", "Studio-CodeEditor", "ml.t3.medium")
+    assert code_editor is not None and code_editor.source == "refresh"
+    assert code_editor.usd_per_unit == 0.05
+    # us-east-1,Notebook-Storage,,0.14,GB-Mo and us-east-1,Studio-Storage,,0.112,GB-Mo (table)
+    for component, usd in (("Notebook-Storage", 0.14), ("Studio-Storage", 0.112),
+                           ("Processing-Storage", 0.14)):  # fmt: skip
+        price = catalog.lookup("us-east-1", component)
+        assert price is not None and price.source == "refresh", component
+        assert price.usd_per_unit == usd

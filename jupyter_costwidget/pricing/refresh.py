@@ -30,13 +30,23 @@ _UNITS = {
     "second": "second",
     "seconds": "second",
 }
-# Storage products carry no component name of ours; their usage type says which one.
-_STORAGE_BY_USAGE = (
-    ("-Studio:VolumeUsage", "Studio-Storage"),
-    ("-Notebk:VolumeUsage", "Notebook-Storage"),
-    ("-Host:VolumeUsage", "Hosting-Storage"),
-    ("-Train:VolumeUsage", "Training-Storage"),
-)
+# ML storage products have no `component`: their `volumeType` ("General Purpose-Hosting")
+# or their usage type ("USE1-Notebk:VolumeUsage.gp2", "USE1-Studio:VolumeUsage.gp3") says
+# whose volume it is (data/pricing/SOURCES.md names where these were seen).
+_STORAGE_BY_VOLUME_TYPE = {
+    "studio": "Studio-Storage",
+    "notebook": "Notebook-Storage",
+    "hosting": "Hosting-Storage",
+    "training": "Training-Storage",
+    "processing": "Processing-Storage",
+}
+_STORAGE_BY_USAGE_SEGMENT = {
+    "studio": "Studio-Storage",
+    "notebk": "Notebook-Storage",
+    "host": "Hosting-Storage",
+    "train": "Training-Storage",
+    "processing": "Processing-Storage",
+}
 
 
 class RefreshError(Exception):
@@ -55,14 +65,26 @@ class RefreshResult:
 
 
 def _component(attrs: dict[str, Any]) -> str | None:
+    storage = _storage_component(attrs)
+    if storage is not None:
+        return storage
     for name in ("platoinstancetype", "component"):
         value = attrs.get(name)
         if isinstance(value, str) and value.lower() in _COMPONENTS_BY_LOWER:
             return _COMPONENTS_BY_LOWER[value.lower()]
-    usage = str(attrs.get("usagetype") or "")
-    for marker, component in _STORAGE_BY_USAGE:
-        if marker in usage:
-            return component
+    return None
+
+
+def _storage_component(attrs: dict[str, Any]) -> str | None:
+    volume = str(attrs.get("volumeType") or "").lower()
+    if volume.startswith("general purpose-"):
+        found = _STORAGE_BY_VOLUME_TYPE.get(volume.partition("-")[2].strip())
+        if found:
+            return found
+    usage = str(attrs.get("usagetype") or "").lower()
+    if ":volumeusage" in usage:
+        segment = usage.partition(":")[0].rpartition("-")[2]
+        return _STORAGE_BY_USAGE_SEGMENT.get(segment)
     return None
 
 

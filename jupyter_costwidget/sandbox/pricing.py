@@ -55,22 +55,13 @@ def product(row: dict[str, Any], effective_date: str) -> dict[str, Any]:
     """One Price List entry (as a dict; GetProducts sends it JSON-encoded)."""
     ident = "|".join((row["region"], row["component"], row.get("instance_type", "")))
     sku = hashlib.sha256(ident.encode()).hexdigest()[:16].upper()
-    usage_type = row.get("usage_type") or f"{row['component']}:{row.get('instance_type', '')}"
     term = f"{sku}.{ON_DEMAND}"
     return {
         "serviceCode": "AmazonSageMaker",
         "product": {
             "sku": sku,
             "productFamily": _family(row),
-            "attributes": {
-                "servicecode": "AmazonSageMaker",
-                "regionCode": row["region"],
-                "instanceName": row.get("instance_type", ""),
-                "component": row["component"],
-                "platoinstancetype": row["component"],
-                "usagetype": usage_type,
-                "location": LOCATIONS.get(row["region"], row["region"]),
-            },
+            "attributes": _attributes(row),
         },
         "terms": {
             "OnDemand": {
@@ -102,6 +93,46 @@ def product(row: dict[str, Any], effective_date: str) -> dict[str, Any]:
     }
 
 
+# How the AmazonSageMaker offer describes ML storage (no `component` attribute): a
+# `volumeType` such as "General Purpose-Hosting" and a `<prefix>-<Segment>:VolumeUsage.gp2`
+# usage type (attested: USE1-Studio:VolumeUsage.gp3, USE1-Notebk:VolumeUsage.gp2; see
+# data/pricing/SOURCES.md).
+_STORAGE = {
+    "Studio-Storage": ("Studio", "Studio", "gp3"),
+    "Notebook-Storage": ("Notebook", "Notebk", "gp2"),
+    "Hosting-Storage": ("Hosting", "Host", "gp2"),
+    "Training-Storage": ("Training", "Train", "gp2"),
+    "Processing-Storage": ("Processing", "Processing", "gp2"),
+}
+# Components the offer spells otherwise (vantage-sh/ec2instances.info's map of the offer's
+# platoinstancetype values lists "studio-codeeditor" in lower case).
+_AWS_SPELLING = {"Studio-CodeEditor": "studio-codeeditor"}
+# Not in the AmazonSageMaker offer: EFS is its own service (AmazonEFS).
+_OTHER_OFFERS = {"EFS-Standard"}
+
+
+def _attributes(row: dict[str, Any]) -> dict[str, str]:
+    """A product's attributes as the real Price List writes them."""
+    component = row["component"]
+    attrs = {
+        "servicecode": "AmazonSageMaker",
+        "regionCode": row["region"],
+        "location": LOCATIONS.get(row["region"], row["region"]),
+    }
+    if component in _STORAGE:
+        volume, segment, gp = _STORAGE[component]
+        prefix = (row.get("usage_type") or "").partition("-")[0] or row["region"].upper()
+        attrs["volumeType"] = f"General Purpose-{volume}"
+        attrs["usagetype"] = row.get("usage_type") or f"{prefix}-{segment}:VolumeUsage.{gp}"
+        return attrs
+    spelled = _AWS_SPELLING.get(component, component)
+    attrs["component"] = spelled
+    attrs["platoinstancetype"] = spelled
+    attrs["instanceName"] = row.get("instance_type", "")
+    attrs["usagetype"] = row.get("usage_type") or f"{component}:{row.get('instance_type', '')}"
+    return attrs
+
+
 class PriceList:
     """The products GetProducts serves: base rows plus the scenario's overrides."""
 
@@ -120,7 +151,9 @@ class PriceList:
         ordered = sorted(
             merged.values(), key=lambda r: (r["region"], r["component"], r.get("instance_type", ""))
         )
-        self._products = [product(r, self._date) for r in ordered]
+        self._products = [
+            product(r, self._date) for r in ordered if r["component"] not in _OTHER_OFFERS
+        ]
 
     def get_products(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("ServiceCode") != "AmazonSageMaker":
