@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import time
-import uuid
 from typing import Any
 
 import boto3
@@ -18,6 +17,8 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from jupyter_costwidget import idle_actions
+
+from .kernel_messages import execute
 
 CHECK = 0.5
 TIMEOUT_MIN = 0.05  # 3 s
@@ -118,31 +119,6 @@ async def get_idle(jp_fetch: Any, client: str | None = None) -> dict[str, Any]:
 async def post(jp_fetch: Any, *path: str, body: Any = None, method: str = "POST") -> Any:
     r = await jp_fetch(*path, method=method, body=json.dumps(body if body is not None else {}))
     return json.loads(r.body)
-
-
-async def execute(ws: Any, code: str) -> str:
-    """Send an execute_request over the kernel's websocket (JupyterLab's legacy protocol)."""
-    msg_id = uuid.uuid4().hex
-    ws.write_message(
-        json.dumps(
-            {
-                "header": {
-                    "msg_id": msg_id,
-                    "msg_type": "execute_request",
-                    "session": uuid.uuid4().hex,
-                    "username": "test",
-                    "version": "5.3",
-                    "date": "",
-                },
-                "parent_header": {},
-                "metadata": {},
-                "channel": "shell",
-                "content": {"code": code, "silent": False, "store_history": False},
-                "buffers": [],
-            }
-        )
-    )
-    return msg_id
 
 
 def sagemaker(sandbox: Any) -> Any:

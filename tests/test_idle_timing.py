@@ -14,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+
+from .kernel_messages import execute_request
 
 TIMEOUT_MIN = 30.0
 TIMEOUT = TIMEOUT_MIN * 60  # 1800 s
@@ -131,7 +132,7 @@ async def test_kernel_message(jp_fetch, jp_ws_fetch, jp_serverapp, sandbox, cloc
     response = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
     kid = json.loads(response.body)["id"]
     ws = await jp_ws_fetch("api", "kernels", kid, "channels")
-    request = _execute_request("1 + 1")
+    request = execute_request("1 + 1")
     ws.write_message(json.dumps(request))
     await _reply_to(ws, request["header"]["msg_id"])  # the cell ran
     kernel = km.get_kernel(kid)
@@ -290,21 +291,3 @@ async def _reply_to(ws: Any, msg_id: str, limit: float = 60.0) -> None:
         ):
             return
     raise AssertionError("no execute_reply")
-
-
-def _execute_request(code: str) -> dict[str, Any]:
-    return {
-        "header": {
-            "msg_id": uuid.uuid4().hex,
-            "msg_type": "execute_request",
-            "session": uuid.uuid4().hex,
-            "username": "test",
-            "version": "5.3",
-            "date": "",
-        },
-        "parent_header": {},
-        "metadata": {},
-        "channel": "shell",
-        "content": {"code": code, "silent": False, "store_history": False},
-        "buffers": [],
-    }
