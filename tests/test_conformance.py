@@ -101,8 +101,8 @@ EVERYTHING = {
         "budgets": [{"name": "ml", "limit": 500, "actual": 100, "forecast": 300}],
     },
 }
-# Services whose answers are JSON on the wire: their raw bodies are checked.
-RAW_JSON = {"sagemaker", "elasticfilesystem", "ce", "budgets", "pricing"}
+# Protocols that are JSON on the wire: their raw bodies are checked.
+RAW_JSON_PROTOCOLS = {"json", "rest-json"}
 # AWS's common errors, valid for every operation of a JSON service.
 COMMON_ERRORS = {
     "AccessDeniedException",
@@ -209,8 +209,7 @@ def check_all(sandbox: Any) -> list[str]:
         c, raw = clients[service]
         parsed = getattr(c, _snake(operation))(**params)
         shape = c.meta.service_model.operation_model(operation).output_shape
-        protocol_id = c.meta.service_model.endpoint_prefix
-        if protocol_id in RAW_JSON:
+        if c.meta.service_model.protocol in RAW_JSON_PROTOCOLS:
             body = raw.json(operation)[-1]
         else:
             body = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
