@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -36,6 +37,8 @@ from .magics_view import SCOPES, CostsView
 @magics_class
 class CostsMagics(Magics):
     """Spend of this notebook's SageMaker resources, from the Jupyter server or the kernel."""
+
+    clock: Callable[[], float] = staticmethod(time.time)  # wall time; tests may set it
 
     source = Enum(
         ["auto", "server", "kernel"],
@@ -173,7 +176,7 @@ class CostsMagics(Magics):
 
     def _run_cell(self, cell: str, args: Any) -> None:
         before = self._fetch_quietly(refresh=args.refresh)
-        started = datetime.now(timezone.utc)
+        started = datetime.fromtimestamp(self.clock(), timezone.utc)
         t0 = time.perf_counter()
         assert self.shell is not None  # registered magics always have their shell
         result = None

@@ -155,3 +155,16 @@ def test_real_price_list_storage_and_spelling_are_recognised(sandbox, data_dir):
         price = catalog.lookup("us-east-1", component)
         assert price is not None and price.source == "refresh", component
         assert price.usd_per_unit == usd
+
+
+def test_fetched_at_comes_from_the_injected_clock(sandbox, data_dir):
+    from jupyter_costwidget.pricing.refresh import refresh_region
+
+    sandbox.load({})
+    result = refresh_region(
+        "us-east-1",
+        cache_dir=str(data_dir / "prices"),
+        endpoint_url=sandbox.url,
+        clock=lambda: 1_800_000_000.0,  # 2027-01-15 08:00:00 UTC
+    )
+    assert result.fetched_at == "2027-01-15T08:00:00Z"

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -219,6 +220,7 @@ def refresh_region(
     cache_dir: str,
     clients: Any = None,
     endpoint_url: str | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> RefreshResult:
     """Fetch, parse and cache one region. Raises `AwsError` (call failed) or `RefreshError`."""
     if clients is None:
@@ -239,7 +241,7 @@ def refresh_region(
             f"the Price List API returned no on-demand SageMaker prices for {region} "
             f"({seen} products seen); the cache was not changed"
         )
-    fetched_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    fetched_at = datetime.fromtimestamp(clock(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     document = {
         "format": CACHE_FORMAT,
         "region": region,
