@@ -47,6 +47,8 @@ class SpendEngine:
         self._inflight: asyncio.Future[dict[str, Any]] | None = None
         self._inflight_began = 0.0
         self._snapshot_began = float("-inf")  # when the scan behind the snapshot began
+        self._scheduled: asyncio.Future[dict[str, Any]] | None = None  # a rate-limited scan
+        self.sleep = asyncio.sleep  # waits for a rate-limited scan (tests drive it)
         self._failing: dict[str, dict[str, Any]] = {}  # source -> its error, while it fails
         self._scanned = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -62,6 +64,8 @@ class SpendEngine:
         self._task = asyncio.get_running_loop().create_task(self._loop())
 
     async def stop(self) -> None:
+        if self._scheduled is not None and not self._scheduled.done():
+            self._scheduled.cancel()
         if self._task is not None:
             self._task.cancel()
             try:
@@ -106,10 +110,12 @@ class SpendEngine:
         """The latest snapshot; scans if forced, missing or out of date. Scans are shared.
 
         A forced refresh wants data from a scan that began after it was asked for, or at
-        most `floor` seconds before (users' forced refreshes: `min_refresh_seconds`, so
-        twenty clicks make one scan), or at or after the wall time `not_before` when given
-        (a notebook cell that just changed something). If the scan in flight began earlier,
-        it waits for it and then joins (or starts) the next.
+        or after the wall time `not_before` when given (a notebook cell that just changed
+        something). If the scan in flight began earlier, it waits for it and then joins (or
+        starts) the next. With a `floor` (users' forced refreshes: `min_refresh_seconds`),
+        scans start at most once per `floor` seconds: a scan in flight that began within it
+        is joined, and otherwise every forced refresh of the window waits for one scan at
+        its end (twenty clicks make one scan).
         """
         asked = self.monotonic()
 
@@ -131,8 +137,22 @@ class SpendEngine:
             if self._snapshot is not None and fresh and not force:
                 return self.snapshot()
             if self._snapshot is not None and force and recent_enough(self._snapshot_began):
+                if floor > 0 and not_before is None:
+                    return await self._scan_at(self._snapshot_began + floor)
                 return self.snapshot()
             return await self._run_scan()
+
+    async def _scan_at(self, due: float) -> dict[str, Any]:
+        """One scan at monotonic time `due`, shared by every caller that asks for it."""
+        if self._scheduled is None or self._scheduled.done():
+            self._scheduled = asyncio.ensure_future(self._wait_then_scan(due))
+        return await asyncio.shield(self._scheduled)
+
+    async def _wait_then_scan(self, due: float) -> dict[str, Any]:
+        delay = due - self.monotonic()
+        if delay > 0:
+            await self.sleep(delay)
+        return await self.refresh(force=True)  # joins a scan in flight the usual way
 
     async def _run_scan(self) -> dict[str, Any]:
         inflight: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()

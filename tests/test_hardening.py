@@ -58,57 +58,58 @@ async def request(jp_fetch, *path, body: bytes, method: str = "POST"):
     return response.code, json.loads(response.body or b"{}")
 
 
-# --- forced refreshes share one scan within min_refresh_seconds ---------------------------
+# --- forced refreshes: at most one scan per min_refresh_seconds ----------------------------
+def fake_clock(engine) -> FakeMonotonic:
+    """The engine's interval clock and its waits, moved by the test: a wait of any length
+    takes 0.5 real seconds (time for the other requests of a burst to arrive) and then
+    advances the clock by its length."""
+    clock = FakeMonotonic()
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(0.5)
+        clock.now += seconds
+
+    engine.monotonic, engine.sleep, clock.waits = clock, sleep, waits
+    return clock
+
+
 async def test_twenty_forced_refreshes_make_one_scan(jp_fetch, jp_serverapp, sandbox):
     engine = engine_of(jp_serverapp)
     await engine.wait_for_scans(1)  # the scan every server makes at start
-    clock = engine.monotonic = FakeMonotonic()
+    clock = fake_clock(engine)
     clock.now += 60
     sandbox.reset_calls()
-    await forced(jp_fetch)  # a scan
-    start, scans, calls = clock.now, engine.scans, sum(sandbox.calls().values())
-    assert scans == 2 and calls > 0
+    await forced(jp_fetch)  # past the floor: a scan at once
+    start, one_scan = clock.now, sum(sandbox.calls().values())
+    assert engine.scans == 2 and one_scan > 0 and clock.waits == []
 
-    # Ten at once, then ten one after the other, all within 10 s of the scan's start.
-    await asyncio.gather(*(forced(jp_fetch) for _ in range(10)))
-    for _ in range(10):
-        clock.now += 0.9
-        await forced(jp_fetch)
-    assert clock.now - start == pytest.approx(9.0)
-    assert engine.scans == 2
-    assert sum(sandbox.calls().values()) == calls  # not one AWS call more
-
-    clock.now = start + 10.0  # the floor has passed: a forced refresh scans again
-    await forced(jp_fetch)
+    # Ten at once (the test client's connection limit), right after it: they wait for the
+    # floor's end and share one scan.
+    snaps = await asyncio.gather(*(forced(jp_fetch) for _ in range(10)))
     assert engine.scans == 3
+    assert clock.waits == [pytest.approx(10.0)]  # one wait, to start + min_refresh_seconds
+    assert clock.now == pytest.approx(start + 10.0)
+    assert len({s["generated_at"] for s in snaps}) == 1
+    assert sum(sandbox.calls().values()) == 2 * one_scan  # one more scan's calls, no more
+    # Ten more: the next window's one scan. Twenty forced refreshes, two scans.
+    await asyncio.gather(*(forced(jp_fetch) for _ in range(10)))
+    assert engine.scans == 4 and clock.now == pytest.approx(start + 20.0)
+    assert sum(sandbox.calls().values()) == 3 * one_scan
+
+    clock.now += 10.0  # the floor has passed again: the next forced refresh scans at once
+    await forced(jp_fetch)
+    assert engine.scans == 5 and len(clock.waits) == 2
 
 
 async def test_a_stop_lifts_the_floor(jp_fetch, jp_serverapp, sandbox):
     engine = engine_of(jp_serverapp)
     await engine.wait_for_scans(1)
-    engine.monotonic = FakeMonotonic()
-    await forced(jp_fetch)
-    assert engine.scans == 1  # within the floor of the start-up scan
+    clock = fake_clock(engine)
     engine.invalidate()  # what a stop does: the next forced refresh must see the change
     await forced(jp_fetch)
-    assert engine.scans == 2
-
-
-async def test_after_asks_for_a_scan_that_began_then(jp_fetch, jp_serverapp, sandbox):
-    # What a notebook cell does after it changed something: the floor does not apply.
-    engine = engine_of(jp_serverapp)
-    await engine.wait_for_scans(1)
-    scans = engine.scans
-    await jp_fetch("costwidget", "api", "spend", params={"refresh": "1"})
-    assert engine.scans == scans  # within the floor of the start-up scan
-    params = {"refresh": "1", "after": f"{time.time():.3f}"}
-    await jp_fetch("costwidget", "api", "spend", params=params)
-    assert engine.scans == scans + 1
-    for bad in ("soon", "nan", "-1"):
-        response = await jp_fetch(
-            "costwidget", "api", "spend", params={"refresh": "1", "after": bad}, raise_error=False
-        )
-        assert response.code == 400 and b"seconds since the epoch" in response.body
+    assert engine.scans == 2 and clock.waits == []  # at once, although within the floor
 
 
 # --- bad bodies: 400 with a message, never a 500 -------------------------------------------
@@ -157,7 +158,7 @@ async def test_deeply_nested_body_is_400(jp_fetch, path, caplog):
 async def test_failures_are_logged_once_each_way(jp_fetch, jp_serverapp, sandbox, caplog):
     engine = engine_of(jp_serverapp)
     await engine.wait_for_scans(1)
-    clock = engine.monotonic = FakeMonotonic()
+    clock = fake_clock(engine)
 
     async def scan():
         clock.now += 10  # past min_refresh_seconds: every forced refresh scans
