@@ -247,3 +247,33 @@ async def test_warm_pool_is_listed_priced_warned_and_stopped(jp_fetch, jp_server
     assert sandbox.calls().get("sagemaker.UpdateTrainingJob") == 1
     snap = await spend(jp_fetch)
     assert pool["id"] not in {r["id"] for r in snap["resources"]}  # the pool is gone
+
+
+# --- Canvas apps may run in a space, as AWS allows ----------------------------------------
+CANVAS_IN_SPACE: dict[str, Any] = {
+    "region": REGION,
+    "account": ACCOUNT,
+    "domains": [
+        {
+            "id": DOMAIN,
+            "user_profiles": [ME],
+            "spaces": [{"name": "Team-Space", "owner": ME, "ebs_gb": 5}],
+            "apps": [
+                {"type": "JupyterLab", "space": "Team-Space", "instance": "ml.t3.medium"},
+                {"type": "Canvas", "space": "Team-Space", "age": "2h"},
+            ],
+        }
+    ],
+    "me": {"domain": DOMAIN, "space": "Team-Space", "app_type": "JupyterLab"},
+}
+# us-east-1,Canvas,,1.9,Hrs (S10)
+CANVAS = 1.9
+
+
+@pytest.mark.parametrize("scenario", [CANVAS_IN_SPACE], indirect=True, ids=["canvas-in-space"])
+async def test_canvas_in_a_space_is_its_owner_s(jp_fetch):
+    snap = await spend(jp_fetch)
+    canvas = next(r for r in snap["resources"] if r.get("app_type") == "Canvas")
+    assert (canvas["space"], canvas["owner"]) == ("Team-Space", ME)
+    assert "mine" in canvas["scopes"] and canvas["per_hour"] == pytest.approx(CANVAS)
+    assert "canvas-running" in canvas["warnings"]

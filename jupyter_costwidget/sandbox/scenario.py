@@ -26,7 +26,9 @@ APP_TYPES = (
     "Canvas",
 )
 # Apps that run in a space (new Studio); the others belong to a user profile.
-SPACE_APP_TYPES = ("JupyterLab", "CodeEditor")
+SPACE_APP_TYPES = ("JupyterLab", "CodeEditor")  # these run in a space only
+# ...and these may run in a space too (AWS allows Canvas apps in spaces).
+IN_SPACE_APP_TYPES = (*SPACE_APP_TYPES, "Canvas")
 APP_STATUSES = ("Deleted", "Deleting", "Failed", "InService", "Pending")
 JOB_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
 ENDPOINT_STATUSES = (
@@ -516,7 +518,7 @@ def _domain(c: _Checker, d: Any, f: str) -> None:
             raise ScenarioError(
                 f"{af}.user", f"user profile {app['user']!r} is not in {f}.user_profiles"
             )
-        if has_space and app["type"] not in SPACE_APP_TYPES:
+        if has_space and app["type"] not in IN_SPACE_APP_TYPES:
             raise ScenarioError(f"{af}.type", f"{app['type']} apps belong to a user, not a space")
         if has_user and app["type"] in SPACE_APP_TYPES:
             raise ScenarioError(f"{af}.type", f"{app['type']} apps run in a space; use 'space'")

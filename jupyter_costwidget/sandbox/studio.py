@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import arns
-from .scenario import APP_TYPES, SPACE_APP_TYPES
+from .scenario import APP_TYPES, IN_SPACE_APP_TYPES
 
 # Instance type AWS picks when CreateApp gives none.
 DEFAULT_INSTANCE = {"JupyterServer": "system", "Canvas": None}
@@ -358,7 +358,7 @@ class StudioBackend:
         if owner_kind == "space":
             if (domain_id, owner) not in self.spaces:
                 raise StudioError("ResourceNotFound", f"Space {owner!r} not found.")
-            if app_type not in SPACE_APP_TYPES:
+            if app_type not in IN_SPACE_APP_TYPES:
                 raise StudioError("ValidationException", f"{app_type} apps cannot run in a space.")
         elif (domain_id, owner) not in self.user_profiles:
             raise StudioError("ResourceNotFound", f"User profile {owner!r} not found.")
