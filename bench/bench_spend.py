@@ -111,9 +111,12 @@ def floor_calls(s: dict[str, Any]) -> dict[str, int]:
         "sagemaker.ListDomains": pages(len(s["domains"])),
         "sagemaker.ListApps": pages(apps),
         "sagemaker.ListSpaces": pages(spaces),
+        # Every profile's real name, to read lower-case owner tags (ownership.py).
+        "sagemaker.ListUserProfiles": pages(sum(len(d["user_profiles"]) for d in s["domains"])),
         "elasticfilesystem.DescribeFileSystems": pages(efs),
         "sagemaker.ListEndpoints": pages(len(s["endpoints"])),
-        "sagemaker.ListTrainingJobs": pages(len(s["training_jobs"])),
+        # Jobs in progress, then warm pools (WarmPoolStatusEquals="Available"): one list each.
+        "sagemaker.ListTrainingJobs": pages(len(s["training_jobs"])) + 1,
         "sagemaker.ListProcessingJobs": pages(len(s["processing_jobs"])),
         "sagemaker.ListTransformJobs": pages(len(s["transform_jobs"])),
         "sagemaker.ListNotebookInstances": pages(len(s["notebook_instances"])),
