@@ -277,3 +277,36 @@ async def test_canvas_in_a_space_is_its_owner_s(jp_fetch):
     assert (canvas["space"], canvas["owner"]) == ("Team-Space", ME)
     assert "mine" in canvas["scopes"] and canvas["per_hour"] == pytest.approx(CANVAS)
     assert "canvas-running" in canvas["warnings"]
+
+
+# --- Studio Classic: the metadata file names the image, the ARN the app ---------------------
+CLASSIC: dict[str, Any] = {
+    "region": REGION,
+    "account": ACCOUNT,
+    "domains": [
+        {
+            "id": DOMAIN,
+            "user_profiles": ["alice"],
+            "apps": [
+                {"type": "KernelGateway", "user": "alice", "name": "datascience-ml-m5-large",
+                 "instance": "ml.m5.large"},
+            ],
+        }
+    ],
+    "me": {"domain": DOMAIN, "user": "alice", "app_type": "KernelGateway",
+           "app_name": "datascience-ml-m5-large"},
+}  # fmt: skip
+# us-east-1,Studio-Notebook,ml.m5.large,0.115,Hrs (S22): the Studio Classic (KernelGateway) row.
+STUDIO_NOTEBOOK_M5_LARGE = 0.115
+
+
+@pytest.mark.parametrize("scenario", [CLASSIC], indirect=True, ids=["classic"])
+async def test_studio_classic_app_is_found_from_the_arn(jp_fetch, sandbox, tmp_path):
+    written = json.loads((tmp_path / "resource-metadata.json").read_text())
+    assert written["ResourceName"] != "datascience-ml-m5-large"  # the image, as on AWS
+    snap = await spend(jp_fetch)
+    ctx = snap["context"]
+    assert (ctx["environment"], ctx["app_name"]) == ("studio-classic", "datascience-ml-m5-large")
+    assert ctx["instance_type"] == "ml.m5.large"  # DescribeApp of the right app
+    assert snap["errors"] == []
+    assert snap["totals"]["self"]["per_hour"] == pytest.approx(STUDIO_NOTEBOOK_M5_LARGE)

@@ -664,8 +664,7 @@ def test_metadata_shapes():
     assert studio == {
         "AppType": "JupyterLab",
         "DomainId": "d-demo1",
-        "SpaceName": "alice-space",
-        "UserProfileName": "",
+        "SpaceName": "alice-space",  # and no UserProfileName, as on AWS
         "ResourceArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:app/d-demo1/alice-space/"
         "jupyterlab/default",
         "ResourceName": "default",
@@ -679,10 +678,11 @@ def test_metadata_shapes():
     }
     classic = resource_metadata({**DEMO, "me": me})
     assert classic["ResourceArn"].endswith(":app/d-demo1/bob/kernelgateway/datascience-ml-m5-large")
+    # ResourceName is the image's name on Studio Classic (tests/fixtures/aws/README.md).
     assert (classic["AppType"], classic["UserProfileName"], classic["ResourceName"]) == (
         "KernelGateway",
         "bob",
-        "datascience-ml-m5-large",
+        "sagemaker-data-science-310-v1",
     )
     notebook = resource_metadata({**DEMO, "me": {"notebook_instance": "legacy-nb"}})
     assert notebook == {

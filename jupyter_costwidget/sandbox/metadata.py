@@ -9,6 +9,9 @@ from typing import Any
 
 from . import arns
 
+# A SageMaker image of Studio Classic, as the metadata file's ResourceName names it.
+CLASSIC_IMAGE = "sagemaker-data-science-310-v1"
+
 
 def resource_metadata(scenario: dict[str, Any] | None) -> dict[str, Any] | None:
     """The metadata file's content, or None when `me` is absent (not on SageMaker)."""
@@ -24,22 +27,26 @@ def resource_metadata(scenario: dict[str, Any] | None) -> dict[str, Any] | None:
         }
     app_type, name, domain = me["app_type"], me.get("app_name", "default"), me["domain"]
     if "space" in me:
-        # New Studio: apps belong to a space; UserProfileName is empty.
+        # New Studio: apps belong to a space; no UserProfileName key
+        # (tests/fixtures/aws/studio-jupyterlab-space.json).
         return {
             "AppType": app_type,
             "DomainId": domain,
             "SpaceName": me["space"],
-            "UserProfileName": "",
             "ResourceArn": arns.app_arn(region, account, domain, me["space"], app_type, name),
             "ResourceName": name,
             "AppImageVersion": "",
         }
+    # Studio Classic: ResourceName is the image's name, not the app's (AWS's example:
+    # "datascience--1-0-ml" for the app "datascience--1-0-ml-t3-medium";
+    # tests/fixtures/aws/studio-classic-kernelgateway.json).
     return {
         "AppType": app_type,
         "DomainId": domain,
         "UserProfileName": me["user"],
         "ResourceArn": arns.app_arn(region, account, domain, me["user"], app_type, name),
-        "ResourceName": name,
+        "ResourceName": CLASSIC_IMAGE,
+        "AppImageVersion": "",
     }
 
 
