@@ -109,7 +109,6 @@ class IdleMonitor:
         self.last_action: dict[str, Any] | None = None
         self.outcome: str | None = None  # "stopped" | "failed": shown until the next activity
         self.blockers: list[Blocker] = []
-        self._silent_holds: list[Blocker] = []
         self._hold_logged = False
         self.check_cpu_seconds = 0.0  # CPU time of the last check, for the bench
         self.current_state = "disabled"
@@ -390,8 +389,7 @@ class IdleMonitor:
                         "user", "user input", f"last input {_ago(now - self.user_activity)} ago"
                     )
                 )
-        self._silent_holds = self._unsaved_blockers(now)
-        blockers += self._silent_holds
+        blockers += self._unsaved_blockers(now)
         self.blockers = blockers
         if any(b.ongoing for b in blockers):
             self.last_active = now
