@@ -25,11 +25,11 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from .aws import AwsError
+from .billing_requests import DailyRequestBudget
+from .billing_rows import METRIC, SERVICE_NAME, cents, sagemaker_cost_budgets, summarize_daily
 from .ownership import partition_of
 
-SERVICE_NAME = "Amazon SageMaker"
 SERVICE_FILTER = {"Dimensions": {"Key": "SERVICE", "Values": [SERVICE_NAME]}}
-METRIC = "UnblendedCost"
 USER_PROFILE_TAG = "sagemaker:user-profile-arn"
 SPACE_TAGS = ("sagemaker:space-arn", "sagemaker:shared-space-arn")
 DOMAIN_TAG = "sagemaker:domain-arn"
@@ -57,98 +57,6 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _cents(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
-def covers_sagemaker(budget: dict[str, Any]) -> bool:
-    """A budget counts SageMaker if it has no service filter or its service filter names it."""
-    services = (budget.get("CostFilters") or {}).get("Service")
-    if services is None:
-        services = _expression_services(budget.get("FilterExpression"))
-    return services is None or any(SERVICE_NAME in str(s) for s in services)
-
-
-def _expression_services(expr: Any) -> list[str] | None:
-    """Service values of a Budgets FilterExpression, or None when it has no service filter."""
-    if not isinstance(expr, dict):
-        return None
-    dims = expr.get("Dimensions")
-    if isinstance(dims, dict) and dims.get("Key") == "SERVICE":
-        return list(dims.get("Values") or [])
-    found: list[str] | None = None
-    for key in ("And", "Or"):
-        for sub in expr.get(key) or []:
-            values = _expression_services(sub)
-            if values is not None:
-                found = (found or []) + values
-    return found
-
-
-def budget_row(budget: dict[str, Any]) -> dict[str, Any]:
-    """The /billing shape of one DescribeBudgets entry."""
-
-    def amount(spend: Any) -> float | None:
-        try:
-            return float(spend["Amount"])
-        except (TypeError, KeyError, ValueError):
-            return None
-
-    limit = amount(budget.get("BudgetLimit"))
-    spend = budget.get("CalculatedSpend") or {}
-    actual = amount(spend.get("ActualSpend"))
-    forecast = amount(spend.get("ForecastedSpend"))
-
-    def percent(value: float | None) -> float | None:
-        return None if value is None or not limit else round(100.0 * value / limit, 1)
-
-    services = (budget.get("CostFilters") or {}).get("Service")
-    if services is None:
-        services = _expression_services(budget.get("FilterExpression"))
-    return {
-        "name": budget.get("BudgetName"),
-        "limit": limit,
-        "actual": actual,
-        "forecast": forecast,
-        "unit": (budget.get("BudgetLimit") or {}).get("Unit", "USD"),
-        "time_unit": budget.get("TimeUnit"),
-        "services": services,
-        "percent_actual": percent(actual),
-        "percent_forecast": percent(forecast),
-    }
-
-
-def summarize_daily(
-    results: list[dict[str, Any]], month_start: date, yesterday: date
-) -> dict[str, Any]:
-    """month_to_date, yesterday, today (so far) and by_usage_type from a DAILY
-    GetCostAndUsage result."""
-    mtd = 0.0
-    yday = 0.0
-    today_so_far = 0.0
-    today = yesterday + timedelta(days=1)
-    by_type: dict[str, float] = {}
-    for result in results:
-        day = date.fromisoformat(result["TimePeriod"]["Start"][:10])
-        for group in result.get("Groups") or []:
-            amount = float(group["Metrics"][METRIC]["Amount"])
-            key = group["Keys"][0]
-            if day >= month_start:
-                mtd += amount
-                by_type[key] = by_type.get(key, 0.0) + amount
-            if day == yesterday:
-                yday += amount
-            if day == today:
-                today_so_far += amount
-    ordered = sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))
-    return {
-        "month_to_date": _cents(mtd),
-        "yesterday": _cents(yday),
-        "today": _cents(today_so_far),
-        "by_usage_type": {k: _cents(v) for k, v in ordered if round(v, 2) != 0},
-    }
-
-
 class BillingService:
     """One per server (`state.billing`): cached, coalesced, counted billed-spend fetches."""
 
@@ -167,6 +75,10 @@ class BillingService:
 
     def stop(self) -> None:
         pass
+
+    @property
+    def requests(self) -> DailyRequestBudget:
+        return DailyRequestBudget(self.config.billing_max_requests_per_day)
 
     @property
     def path(self) -> str:
@@ -260,8 +172,8 @@ class BillingService:
 
     def _limit_reached(self) -> bool:
         with self._lock:
-            disk = dict(self._disk or {})
-        return self._requests_today(disk) >= self.config.billing_max_requests_per_day
+            counter = dict((self._disk or {}).get("requests") or {})
+        return self.requests.exhausted(counter, self.clock())
 
     def _limit_note(self) -> str:
         return (
@@ -271,9 +183,7 @@ class BillingService:
         )
 
     def _requests_today(self, disk: dict[str, Any]) -> int:
-        counter = disk.get("requests") or {}
-        today = _utc_date(self.clock()).isoformat()
-        return int(counter.get("count", 0)) if counter.get("day") == today else 0
+        return self.requests.used(disk.get("requests"), self.clock())
 
     # ------------------------------------------------------------------ persistence
     def _load(self) -> None:
@@ -306,21 +216,16 @@ class BillingService:
     # ------------------------------------------------------------------ fetching
     def _ce(self, operation: str, **params: Any) -> dict[str, Any]:
         """One Cost Explorer request, counted per UTC day (every request costs $0.01)."""
-        today = _utc_date(self.clock()).isoformat()
         with self._lock:
             assert self._disk is not None
             counter = self._disk.setdefault("requests", {})
-            if counter.get("day") != today:
-                counter.clear()
-                counter.update({"day": today, "count": 0})
-            if counter["count"] >= self.config.billing_max_requests_per_day:
+            if not self.requests.take(counter, self.clock()):
                 raise DailyLimitReached(
                     f"ce.{operation}",
                     DAILY_LIMIT_CODE,
                     "Today's Cost Explorer request limit is used up.",
                     "Raise c.CostWidget.billing_max_requests_per_day to allow more.",
                 )
-            counter["count"] += 1
         return self.state.aws.call("ce", operation, **params)
 
     def _fetch(self, context: Any, my_spaces: list[str]) -> None:
@@ -379,18 +284,14 @@ class BillingService:
         mtd = result.get("month_to_date")
         if forecast_rest is not None and mtd is not None:
             before_today = float(mtd) - float(result.get("today") or 0.0)
-            result["forecast"] = _cents(before_today + forecast_rest)
+            result["forecast"] = cents(before_today + forecast_rest)
         else:
             result["forecast"] = None
 
         # 4. Budgets covering SageMaker.
         try:
             account = self._account(context, daily_cache)
-            result["budgets"] = [
-                budget_row(b)
-                for b in self._describe_budgets(account)
-                if b.get("BudgetType", "COST") == "COST" and covers_sagemaker(b)
-            ]
+            result["budgets"] = sagemaker_cost_budgets(self._describe_budgets(account))
         except AwsError as err:
             failed(err, ("budgets",))
 
@@ -517,8 +418,8 @@ class BillingService:
                 Filter={"And": [SERVICE_FILTER, tag_filter]},
             )
             total = sum(float(r["Total"][METRIC]["Amount"]) for r in page.get("ResultsByTime", []))
-            mine.update(month_to_date=_cents(total), message=message)
-            daily_cache["mine"] = {"day": today.isoformat(), "filter": key, "value": _cents(total)}
+            mine.update(month_to_date=cents(total), message=message)
+            daily_cache["mine"] = {"day": today.isoformat(), "filter": key, "value": cents(total)}
         except AwsError as err:
             failed(err, ())
             mine["message"] = "Your share could not be fetched (see errors)."

@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,9 @@ from .schedule import Schedule, ScheduleError
 
 if TYPE_CHECKING:
     from .state import CostWidgetState
+
+StopApp = Callable[["CostWidgetState", "IdleMonitor"], Awaitable[dict[str, Any]]]
+WaitEvent = Callable[[asyncio.Event, float], Awaitable[None]]
 
 STATE_FILE = "idle.json"
 # Front-ends report user input at most once a minute; accept a little faster, never a flood.
@@ -91,8 +95,17 @@ class StopCancelled(Exception):
 class IdleMonitor:
     """The idle state machine of one server. All methods run on the server's event loop."""
 
-    def __init__(self, state: CostWidgetState) -> None:
+    def __init__(
+        self,
+        state: CostWidgetState,
+        stop_app: StopApp | None = None,
+        wait_event: WaitEvent | None = None,
+    ) -> None:
         self.state = state
+        # What a stop does (this environment's AWS stop by default) and how the save step
+        # waits for the tabs: both injected so tests can drive the monitor on a fake clock.
+        self.stop_app: StopApp = stop_app or idle_actions.stop_this_app
+        self.wait_event: WaitEvent = wait_event or _wait_event
         self.config = state.config
         self.log = state.log
         self.server_app = state.server_app
@@ -613,8 +626,7 @@ class IdleMonitor:
             await self._recheck(reason)
             if reason == "schedule":
                 self._advance_schedule()
-            context = await idle_actions.current_context(self.state)
-            result = await idle_actions.perform(self.state, self, context)
+            result = await self.stop_app(self.state, self)
             record.update(result)
             record["ok"] = True
             self.outcome = "stopped"
@@ -681,10 +693,7 @@ class IdleMonitor:
         )
         self.save_request = req
         self.log.info("costwidget idle: asking %d front-end(s) to save", len(clients))
-        try:
-            await asyncio.wait_for(req.done.wait(), timeout)
-        except asyncio.TimeoutError:
-            pass
+        await self.wait_event(req.done, timeout)
         if req.failures:
             raise StopCancelled("Stop cancelled: " + "; ".join(req.failures))
         if req.pending:
@@ -735,6 +744,14 @@ class IdleMonitor:
             ],
             "checks": self.checks,  # how many checks ran: shows the monitor is alive
         }
+
+
+async def _wait_event(event: asyncio.Event, timeout: float) -> None:
+    """Until `event` is set or `timeout` seconds have passed."""
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+    except asyncio.TimeoutError:
+        pass
 
 
 def _ts(value: Any) -> float | None:

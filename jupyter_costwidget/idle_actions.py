@@ -58,6 +58,11 @@ async def current_context(state: CostWidgetState) -> Context:
     return fill_defaults(classify(metadata, path), state.config)
 
 
+async def stop_this_app(state: CostWidgetState, monitor: IdleMonitor) -> dict[str, Any]:
+    """The idle monitor's stop: this environment's billable part, found afresh."""
+    return await perform(state, monitor, await current_context(state))
+
+
 async def perform(state: CostWidgetState, monitor: IdleMonitor, ctx: Context) -> dict[str, Any]:
     """Stop this environment's billable part; returns what was done (for `last_action`)."""
     dry_run = bool(state.config.idle_dry_run)

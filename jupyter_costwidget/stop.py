@@ -2,7 +2,7 @@
 
 The policy (`check_allowed`) and the call plan (`stop_call`) are pure so they are unit-testable
 without AWS; `stop_resource` runs the plan through `AwsClients` (blocking: call it via
-`state.run_blocking`). The idle auto-stop reuses `stop_call` for its own app.
+`state.run_blocking`).
 """
 
 from __future__ import annotations

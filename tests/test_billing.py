@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from jupyter_costwidget.billing import BillingService, covers_sagemaker, summarize_daily
+from jupyter_costwidget.billing import BillingService
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -288,41 +288,6 @@ async def test_bad_refresh_is_a_400(jp_fetch):
     with pytest.raises(HTTPClientError) as info:
         await jp_fetch("costwidget", "api", "billing", params={"refresh": "maybe"})
     assert info.value.code == 400
-
-
-# --- pure helpers -------------------------------------------------------------------
-
-
-def test_covers_sagemaker():
-    assert covers_sagemaker({"CostFilters": {"Service": ["Amazon SageMaker"]}})
-    assert covers_sagemaker({})
-    assert covers_sagemaker({"CostFilters": {"TagKeyValue": ["user:team$ml"]}})
-    assert not covers_sagemaker({"CostFilters": {"Service": ["Amazon Simple Storage Service"]}})
-    expr = {"And": [{"Dimensions": {"Key": "SERVICE", "Values": ["Amazon EC2"]}}]}
-    assert not covers_sagemaker({"FilterExpression": expr})
-
-
-def test_summarize_daily_splits_month_and_yesterday():
-    def day(d, groups):
-        return {
-            "TimePeriod": {"Start": d, "End": d},
-            "Groups": [
-                {"Keys": [k], "Metrics": {"UnblendedCost": {"Amount": str(v)}}}
-                for k, v in groups.items()
-            ],
-        }
-
-    results = [
-        day("2026-10-31", {"A": 5.0}),  # yesterday, but last month
-        day("2026-11-01", {"A": 1.25, "B": 2.0}),
-    ]
-    out = summarize_daily(results, date(2026, 11, 1), date(2026, 10, 31))
-    assert out == {
-        "month_to_date": 3.25,
-        "yesterday": 5.0,
-        "today": 3.25,  # the day after yesterday
-        "by_usage_type": {"B": 2.0, "A": 1.25},
-    }
 
 
 @pytest.mark.parametrize(

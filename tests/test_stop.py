@@ -14,8 +14,6 @@ import boto3
 import pytest
 import tornado.httpclient
 
-from jupyter_costwidget.stop import StopRefused, check_allowed, stop_call
-
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ALICE_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/d-stop1/alice"
@@ -362,33 +360,3 @@ async def test_every_stop_is_logged_without_secrets(jp_fetch, jp_serverapp, sand
     assert "user=" in stopped
     assert "domain=d-stop1 user_profile=alice space=alice-space" in stopped
     assert "testing" not in text  # the dummy AWS key/secret never reach the log
-
-
-# ------------------------------------------------------------------ pure policy and plan
-def test_policy_without_aws():
-    mine = {"id": "endpoint:e", "kind": "endpoint", "name": "e", "scopes": ["mine", "region"]}
-    other = {"id": "endpoint:f", "kind": "endpoint", "name": "f", "scopes": ["domain", "region"]}
-    check_allowed(mine, "mine")
-    check_allowed(other, "domain")
-    check_allowed(other, "region")
-    for resource, policy in ((other, "mine"), (mine, "none"), ({**mine, "scopes": []}, "domain")):
-        with pytest.raises(StopRefused) as info:
-            check_allowed(resource, policy)
-        assert info.value.status == 403
-
-
-def test_delete_app_plan_prefers_explicit_fields():
-    row = {"id": "app:d-1/alice-space/JupyterLab/default", "kind": "app", "name": "default",
-           "app_type": "JupyterLab", "domain_id": "d-1", "space": "alice-space"}  # fmt: skip
-    assert stop_call(row).params == {
-        "DomainId": "d-1",
-        "AppType": "JupyterLab",
-        "AppName": "default",
-        "SpaceName": "alice-space",
-    }
-    classic = {"id": "app:d-1/bob/KernelGateway/ds", "kind": "app", "name": "ds",
-               "app_type": "KernelGateway", "domain_id": "d-1", "space": None}  # fmt: skip
-    assert stop_call(classic).params["UserProfileName"] == "bob"
-    with pytest.raises(StopRefused) as info:
-        stop_call({"id": "efs:fs-1", "kind": "efs", "name": "fs-1"})
-    assert info.value.status == 409

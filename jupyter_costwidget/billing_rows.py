@@ -1,0 +1,118 @@
+"""How Cost Explorer's and Budgets' answers become the /billing figures (pure functions).
+
+Shapes: botocore's `ce` GetCostAndUsage (ResultsByTime[].Groups[].Metrics) and `budgets`
+DescribeBudgets (Budgets[]: BudgetLimit, CalculatedSpend, CostFilters, FilterExpression,
+BudgetType) service models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+# The SERVICE dimension value of SageMaker in Cost Explorer and Budgets filters.
+SERVICE_NAME = "Amazon SageMaker"
+METRIC = "UnblendedCost"
+
+
+def cents(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def covers_sagemaker(budget: dict[str, Any]) -> bool:
+    """A budget counts SageMaker if it has no service filter or its service filter names it."""
+    services = (budget.get("CostFilters") or {}).get("Service")
+    if services is None:
+        services = _expression_services(budget.get("FilterExpression"))
+    return services is None or any(SERVICE_NAME in str(s) for s in services)
+
+
+def _expression_services(expr: Any) -> list[str] | None:
+    """Service values of a Budgets FilterExpression, or None when it has no service filter."""
+    if not isinstance(expr, dict):
+        return None
+    dims = expr.get("Dimensions")
+    if isinstance(dims, dict) and dims.get("Key") == "SERVICE":
+        return list(dims.get("Values") or [])
+    found: list[str] | None = None
+    for key in ("And", "Or"):
+        for sub in expr.get(key) or []:
+            values = _expression_services(sub)
+            if values is not None:
+                found = (found or []) + values
+    return found
+
+
+def budget_row(budget: dict[str, Any]) -> dict[str, Any]:
+    """The /billing shape of one DescribeBudgets entry."""
+
+    def amount(spend: Any) -> float | None:
+        try:
+            return float(spend["Amount"])
+        except (TypeError, KeyError, ValueError):
+            return None
+
+    limit = amount(budget.get("BudgetLimit"))
+    spend = budget.get("CalculatedSpend") or {}
+    actual = amount(spend.get("ActualSpend"))
+    forecast = amount(spend.get("ForecastedSpend"))
+
+    def percent(value: float | None) -> float | None:
+        return None if value is None or not limit else round(100.0 * value / limit, 1)
+
+    services = (budget.get("CostFilters") or {}).get("Service")
+    if services is None:
+        services = _expression_services(budget.get("FilterExpression"))
+    return {
+        "name": budget.get("BudgetName"),
+        "limit": limit,
+        "actual": actual,
+        "forecast": forecast,
+        "unit": (budget.get("BudgetLimit") or {}).get("Unit", "USD"),
+        "time_unit": budget.get("TimeUnit"),
+        "services": services,
+        "percent_actual": percent(actual),
+        "percent_forecast": percent(forecast),
+    }
+
+
+def summarize_daily(
+    results: list[dict[str, Any]], month_start: date, yesterday: date
+) -> dict[str, Any]:
+    """month_to_date, yesterday, today (so far) and by_usage_type from a DAILY
+    GetCostAndUsage result."""
+    mtd = 0.0
+    yday = 0.0
+    today_so_far = 0.0
+    today = yesterday + timedelta(days=1)
+    by_type: dict[str, float] = {}
+    for result in results:
+        day = date.fromisoformat(result["TimePeriod"]["Start"][:10])
+        for group in result.get("Groups") or []:
+            amount = float(group["Metrics"][METRIC]["Amount"])
+            key = group["Keys"][0]
+            if day >= month_start:
+                mtd += amount
+                by_type[key] = by_type.get(key, 0.0) + amount
+            if day == yesterday:
+                yday += amount
+            if day == today:
+                today_so_far += amount
+    ordered = sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "month_to_date": cents(mtd),
+        "yesterday": cents(yday),
+        "today": cents(today_so_far),
+        "by_usage_type": {k: cents(v) for k, v in ordered if round(v, 2) != 0},
+    }
+
+
+def sagemaker_cost_budgets(budgets: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the dollar budgets that count SageMaker. Usage budgets (hours, GB) and
+    RI/Savings Plans budgets are left out: their amounts are not dollars."""
+    return [
+        budget_row(b)
+        for b in budgets
+        if b.get("BudgetType", "COST") == "COST" and covers_sagemaker(b)
+    ]

@@ -1,0 +1,197 @@
+"""The /billing figures from Cost Explorer's and Budgets' answers, and the daily request cap.
+
+Answers are in the shapes of botocore's `ce` GetCostAndUsage and `budgets` DescribeBudgets
+models; every expected figure is worked out by hand next to it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jupyter_costwidget.billing_requests import DailyRequestBudget, utc_day
+from jupyter_costwidget.billing_rows import (
+    budget_row,
+    cents,
+    covers_sagemaker,
+    sagemaker_cost_budgets,
+    summarize_daily,
+)
+
+NOV_30_2330 = datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc).timestamp()
+DEC_1_0030 = NOV_30_2330 + 3600
+
+
+# --- the daily request cap ----------------------------------------------------------------------
+def test_the_cap_allows_exactly_the_limit_per_utc_day():
+    budget = DailyRequestBudget(4)
+    counter: dict = {}
+    taken = [budget.take(counter, NOV_30_2330) for _ in range(6)]
+    assert taken == [True, True, True, True, False, False]  # 4 requests, then none
+    assert counter == {"day": "2026-11-30", "count": 4}
+    assert budget.used(counter, NOV_30_2330) == 4
+    assert budget.exhausted(counter, NOV_30_2330) is True
+    # One hour later it is 1 December in UTC: a new day, a new budget.
+    assert budget.used(counter, DEC_1_0030) == 0
+    assert budget.exhausted(counter, DEC_1_0030) is False
+    assert budget.take(counter, DEC_1_0030) is True
+    assert counter == {"day": "2026-12-01", "count": 1}
+
+
+def test_three_used_of_four_is_not_exhausted():
+    budget = DailyRequestBudget(4)
+    counter = {"day": "2026-11-30", "count": 3}
+    assert budget.exhausted(counter, NOV_30_2330) is False
+    assert budget.take(counter, NOV_30_2330) is True
+    assert budget.exhausted(counter, NOV_30_2330) is True
+
+
+def test_a_zero_limit_sends_nothing_and_no_counter_counts_none():
+    budget = DailyRequestBudget(0)
+    counter: dict = {}
+    assert budget.take(counter, NOV_30_2330) is False
+    assert budget.exhausted(None, NOV_30_2330) is True
+    assert DailyRequestBudget.used(None, NOV_30_2330) == 0
+    assert DailyRequestBudget.used({"count": 3}, NOV_30_2330) == 0  # no day: not today's
+
+
+def test_utc_day_is_the_utc_date_not_the_local_one():
+    assert utc_day(NOV_30_2330) == "2026-11-30"
+    assert utc_day(DEC_1_0030) == "2026-12-01"
+
+
+@given(limit=st.integers(0, 20), asks=st.integers(0, 40))
+def test_never_more_than_the_limit_in_a_day(limit, asks):
+    budget = DailyRequestBudget(limit)
+    counter: dict = {}
+    sent = sum(budget.take(counter, NOV_30_2330) for _ in range(asks))
+    assert sent == min(limit, asks)
+    assert budget.used(counter, NOV_30_2330) == sent
+
+
+# --- budgets ---------------------------------------------------------------------------------
+def _budget(name, limit, actual=None, forecast=None, unit="USD", kind="COST", **extra):
+    spend = {}
+    if actual is not None:
+        spend["ActualSpend"] = {"Amount": str(actual), "Unit": unit}
+    if forecast is not None:
+        spend["ForecastedSpend"] = {"Amount": str(forecast), "Unit": unit}
+    return {
+        "BudgetName": name,
+        "BudgetLimit": {"Amount": str(limit), "Unit": unit},
+        "CalculatedSpend": spend,
+        "TimeUnit": "MONTHLY",
+        "BudgetType": kind,
+        **extra,
+    }
+
+
+def test_budget_row_percentages():
+    row = budget_row(_budget("ml", 200, actual=57.5, forecast=230))
+    # 57.5 / 200 = 28.75 % -> 28.8 (one decimal); 230 / 200 = 115 %.
+    assert row == {
+        "name": "ml",
+        "limit": 200.0,
+        "actual": 57.5,
+        "forecast": 230.0,
+        "unit": "USD",
+        "time_unit": "MONTHLY",
+        "services": None,
+        "percent_actual": 28.8,
+        "percent_forecast": 115.0,
+    }
+
+
+def test_budget_row_without_figures_or_limit():
+    row = budget_row({"BudgetName": "empty", "BudgetLimit": {"Amount": "0", "Unit": "USD"}})
+    assert row["limit"] == 0.0 and row["actual"] is None
+    assert row["percent_actual"] is None and row["percent_forecast"] is None
+    bad = budget_row({"BudgetName": "x", "BudgetLimit": {"Amount": "n/a"}})
+    assert bad["limit"] is None and bad["unit"] == "USD"
+
+
+def test_only_dollar_budgets_that_count_sagemaker_are_shown():
+    budgets = [
+        _budget("all-services", 500, actual=10),
+        _budget("sagemaker", 100, actual=5, CostFilters={"Service": ["Amazon SageMaker"]}),
+        _budget("s3-only", 50, CostFilters={"Service": ["Amazon Simple Storage Service"]}),
+        _budget("gpu-hours", 300, actual=12, unit="Hrs", kind="USAGE"),
+        _budget("ri", 90, kind="RI_UTILIZATION"),
+    ]
+    rows = sagemaker_cost_budgets(budgets)
+    assert [r["name"] for r in rows] == ["all-services", "sagemaker"]
+    assert rows[1]["services"] == ["Amazon SageMaker"]
+    # DescribeBudgets may leave BudgetType out; the default is a cost budget.
+    untyped = {k: v for k, v in _budget("untyped", 10).items() if k != "BudgetType"}
+    assert [r["name"] for r in sagemaker_cost_budgets([untyped])] == ["untyped"]
+
+
+def test_covers_sagemaker():
+    assert covers_sagemaker({"CostFilters": {"Service": ["Amazon SageMaker"]}})
+    assert covers_sagemaker({})
+    assert covers_sagemaker({"CostFilters": {"TagKeyValue": ["user:team$ml"]}})
+    assert not covers_sagemaker({"CostFilters": {"Service": ["Amazon Simple Storage Service"]}})
+    expr = {"And": [{"Dimensions": {"Key": "SERVICE", "Values": ["Amazon EC2"]}}]}
+    assert not covers_sagemaker({"FilterExpression": expr})
+    nested = {
+        "Or": [
+            {"Dimensions": {"Key": "REGION", "Values": ["us-east-1"]}},
+            {"And": [{"Dimensions": {"Key": "SERVICE", "Values": ["Amazon SageMaker"]}}]},
+        ]
+    }
+    assert covers_sagemaker({"FilterExpression": nested})
+    assert budget_row({"FilterExpression": nested})["services"] == ["Amazon SageMaker"]
+    no_service = {"Dimensions": {"Key": "REGION", "Values": ["us-east-1"]}}
+    assert covers_sagemaker({"FilterExpression": no_service})
+
+
+# --- daily costs ---------------------------------------------------------------------------------
+def _day(d, groups):
+    return {
+        "TimePeriod": {"Start": d, "End": d},
+        "Groups": [
+            {"Keys": [k], "Metrics": {"UnblendedCost": {"Amount": str(v)}}}
+            for k, v in groups.items()
+        ],
+    }
+
+
+def test_summarize_daily_splits_month_and_yesterday():
+    results = [
+        _day("2026-10-31", {"A": 5.0}),  # yesterday, but last month
+        _day("2026-11-01", {"A": 1.25, "B": 2.0}),
+    ]
+    out = summarize_daily(results, date(2026, 11, 1), date(2026, 10, 31))
+    assert out == {
+        "month_to_date": 3.25,
+        "yesterday": 5.0,
+        "today": 3.25,  # the day after yesterday
+        "by_usage_type": {"B": 2.0, "A": 1.25},
+    }
+
+
+def test_summarize_daily_mid_month():
+    results = [
+        _day("2026-11-28", {"USE1-Studio:ml.t3.medium": 1.104}),
+        _day("2026-11-29", {"USE1-Studio:ml.t3.medium": 1.104, "USE1-Canvas:Session-Hrs": 45.6}),
+        _day("2026-11-30", {"USE1-Canvas:Session-Hrs": 1.9, "Tiny": 0.004}),
+    ]
+    out = summarize_daily(results, date(2026, 11, 1), date(2026, 11, 29))
+    # MTD = 1.104 + 1.104 + 45.6 + 1.9 + 0.004 = 49.712 -> 49.71
+    assert out["month_to_date"] == 49.71
+    assert out["yesterday"] == 46.70  # 1.104 + 45.6 = 46.704
+    assert out["today"] == 1.90  # 1.9 + 0.004 = 1.904
+    # Largest first; "Tiny" rounds to $0.00 and is left out.
+    assert list(out["by_usage_type"].items()) == [
+        ("USE1-Canvas:Session-Hrs", 47.5),
+        ("USE1-Studio:ml.t3.medium", 2.21),
+    ]
+
+
+def test_cents():
+    assert cents(None) is None
+    assert cents(1.005) == pytest.approx(1.0, abs=0.011)
+    assert cents(2.349) == 2.35

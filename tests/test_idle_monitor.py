@@ -1,0 +1,625 @@
+"""The idle monitor's decisions, in-process on a fake clock (milliseconds per test).
+
+The monitor reads a stand-in kernel manager and terminal manager; its stop is a recorder;
+its save step waits on the fake clock. Every expected time is written from the settings
+below: timeout 30 min = 1800 s, warning 5 min = 300 s before, bounds 1..120 min.
+`tests/test_idle.py` and `tests/test_idle_timing.py` run the same rules on a real server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jupyter_costwidget.config import CostWidget
+from jupyter_costwidget.idle import ACTIVITY_MIN_INTERVAL, IdleInputError, IdleMonitor
+from jupyter_costwidget.state import CostWidgetState
+
+from .fake_clock import FakeClock
+
+T0 = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc).timestamp()
+TIMEOUT = 1800.0  # idle_timeout_minutes = 30
+GRACE = 300.0  # idle_grace_minutes = 5
+SETTINGS: dict[str, Any] = {
+    "idle_enabled": True,
+    "idle_timeout_minutes": 30.0,
+    "idle_grace_minutes": 5.0,
+    "idle_check_seconds": 3600.0,
+    "idle_min_minutes": 1.0,
+    "idle_max_minutes": 120.0,
+    "idle_cpu_percent": 0.0,
+    "idle_save_timeout_seconds": 30.0,
+    "idle_client_ttl_seconds": 150.0,
+    "idle_unsaved_max_hours": 12.0,
+}
+
+
+@dataclass
+class Kernel:
+    execution_state: str = "idle"
+    last_activity: datetime | None = None
+    kernel_name: str = "python3"
+
+
+class Kernels:
+    """What the monitor reads of jupyter_server's kernel manager."""
+
+    def __init__(self) -> None:
+        self.kernels: dict[str, Kernel] = {}
+
+    def list_kernel_ids(self) -> list[str]:
+        return list(self.kernels)
+
+    def get_kernel(self, kernel_id: str) -> Kernel:
+        return self.kernels[kernel_id]
+
+
+class Rig:
+    """A monitor with its fakes: `kernels`, `terminals`, the `stops` it made."""
+
+    def __init__(self, tmp_path: Any, **overrides: Any) -> None:
+        self.clock = FakeClock(T0)
+        self.kernels = Kernels()
+        self.terminals: dict[str, Any] = {}
+        server_app = SimpleNamespace(
+            kernel_manager=self.kernels,
+            web_app=SimpleNamespace(
+                settings={"terminal_manager": SimpleNamespace(terminals=self.terminals)}
+            ),
+        )
+        config = CostWidget(**{**SETTINGS, "state_dir": str(tmp_path), **overrides})
+        self.state = CostWidgetState(
+            config, logging.getLogger("test-idle"), server_app, clock=self.clock
+        )
+        self.stops: list[tuple[str, float]] = []
+        self.monitor = IdleMonitor(
+            self.state, stop_app=self._stop, wait_event=self.clock.wait_event
+        )
+        self.monitor._nvidia_smi = None
+
+    async def _stop(self, state: Any, monitor: IdleMonitor) -> dict[str, Any]:
+        self.stops.append((monitor.stop_reason or "", self.clock.now))
+        return {"summary": "stopped", "calls": []}
+
+    def at(self, seconds_after_t0: float) -> datetime:
+        return datetime.fromtimestamp(T0 + seconds_after_t0, timezone.utc)
+
+    async def check_at(self, seconds_after_t0: float) -> str:
+        self.clock.set(T0 + seconds_after_t0)
+        state = await self.monitor.check()
+        if state == "stopping":
+            await self.monitor.stop_task
+        return state
+
+    async def first_stop(self, start: float, end: float, step: float = 1.0) -> float | None:
+        """Check every `step` s from `start` to `end` (seconds after T0); when the first stop
+        began, or None."""
+        t = start
+        while t <= end:
+            if await self.check_at(t) == "stopping":
+                return t
+            t += step
+        return None
+
+    def close(self) -> None:
+        self.state.executor.shutdown(wait=False)
+
+
+@pytest.fixture
+def rig(tmp_path):
+    made: list[Rig] = []
+
+    def build(**overrides: Any) -> Rig:
+        made.append(Rig(tmp_path, **overrides))
+        return made[-1]
+
+    yield build
+    for r in made:
+        r.close()
+
+
+# --- the timeout ----------------------------------------------------------------------------------
+async def test_stops_at_the_timeout_not_before(rig):
+    r = rig()
+    # Nothing since the server started at T0: the stop is due at T0 + 1800 s.
+    assert await r.check_at(TIMEOUT - 1) == "warning"
+    assert r.stops == []
+    assert await r.check_at(TIMEOUT) == "stopping" or r.stops
+    assert r.stops == [("idle", T0 + TIMEOUT)]
+    assert r.monitor.last_action["ok"] is True and r.monitor.last_action["reason"] == "idle"
+
+
+async def test_warns_grace_minutes_before(rig):
+    r = rig()
+    assert await r.check_at(TIMEOUT - GRACE - 1) == "idle"  # 1499 s: not yet
+    assert await r.check_at(TIMEOUT - GRACE) == "warning"  # 1500 s
+    snap = r.monitor.snapshot()
+    assert snap["seconds_left"] == 300.0
+    assert snap["stops_at"] == "2026-12-02T09:30:00+00:00"
+    assert snap["idle_seconds"] == 1500.0
+
+
+async def test_after_a_stop_nothing_stops_again(rig):
+    r = rig()
+    assert await r.first_stop(TIMEOUT, TIMEOUT) == TIMEOUT
+    # The clock restarted at the stop; another full timeout later it is still "stopped".
+    assert await r.check_at(3 * TIMEOUT) == "stopped"
+    assert len(r.stops) == 1
+
+
+async def test_disabled_never_stops(rig):
+    r = rig(idle_enabled=False)
+    assert await r.first_stop(0, 10 * TIMEOUT, step=600) is None
+    assert r.monitor.current_state == "disabled"
+
+
+# --- activity moves the clock ---------------------------------------------------------------------
+async def test_kernel_activity_restarts_the_clock(rig):
+    r = rig()
+    r.kernels.kernels["k1"] = Kernel(last_activity=r.at(1000))
+    # The last activity at 1000 s: stop due at 2800 s.
+    assert await r.first_stop(1000, 2799, step=100) is None
+    assert await r.check_at(2800) == "stopping"
+    assert r.stops == [("idle", T0 + 2800)]
+
+
+async def test_a_busy_kernel_holds_the_clock_at_now(rig):
+    r = rig()
+    r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(0))
+    # Busy for three timeouts: no stop, and the clock stays at the last check.
+    assert await r.first_stop(60, 3 * TIMEOUT, step=60) is None
+    assert r.monitor.last_active == T0 + 3 * TIMEOUT
+    r.kernels.kernels["k1"] = Kernel("idle", last_activity=r.at(3 * TIMEOUT))
+    done = 3 * TIMEOUT
+    assert await r.first_stop(done + 60, done + TIMEOUT - 1, step=60) is None
+    assert await r.check_at(done + TIMEOUT) == "stopping"
+
+
+async def test_a_starting_kernel_is_busy(rig):
+    r = rig()
+    r.kernels.kernels["k1"] = Kernel("starting", last_activity=None)
+    assert await r.check_at(2 * TIMEOUT) == "active"
+    assert r.stops == []
+
+
+async def test_busy_ceiling_lets_the_stop_through(rig):
+    r = rig(idle_max_busy_hours=1.0)
+    r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(0))
+    # Busy since 0: a blocker up to 3600 s, then it no longer holds the clock.
+    assert await r.check_at(3600) == "active"
+    assert r.monitor.busy_too_long("k1") is False
+    assert await r.check_at(3601) != "stopping"
+    assert r.monitor.busy_too_long("k1") is True
+    # The clock ran from the last check that held it (3600 s): the stop at 5400 s.
+    assert await r.first_stop(3602, 5399, step=60) is None
+    assert await r.check_at(5400) == "stopping"
+
+
+async def test_ignore_busy_kernels(rig):
+    r = rig(idle_ignore_busy_kernels=True)
+    r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(0))
+    assert await r.first_stop(0, TIMEOUT, step=60) == TIMEOUT
+
+
+async def test_terminal_activity_and_the_ignore_switch(rig):
+    r = rig()
+    r.terminals["1"] = SimpleNamespace(last_activity=r.at(600))
+    assert await r.first_stop(600, 600 + TIMEOUT - 1, step=100) is None
+    assert await r.check_at(600 + TIMEOUT) == "stopping"
+    quiet = rig(idle_ignore_terminals=True)
+    quiet.terminals["1"] = SimpleNamespace(last_activity=quiet.at(600))
+    assert await quiet.check_at(TIMEOUT) == "stopping"
+
+
+async def test_user_input_restarts_the_clock_and_is_throttled(rig):
+    r = rig()
+    r.clock.set(T0 + 900)
+    assert r.monitor.report_activity() is True
+    r.clock.set(T0 + 900 + ACTIVITY_MIN_INTERVAL - 1)
+    assert r.monitor.report_activity() is False  # 9 s later: not counted
+    r.clock.set(T0 + 900 + ACTIVITY_MIN_INTERVAL)
+    assert r.monitor.report_activity() is True  # 10 s later: counted
+    last = 900 + ACTIVITY_MIN_INTERVAL
+    assert await r.first_stop(last, last + TIMEOUT - 1, step=100) is None
+    assert await r.check_at(last + TIMEOUT) == "stopping"
+
+
+async def test_cpu_work_holds_the_clock(rig):
+    r = rig(idle_cpu_percent=20.0)
+    cpu = {"percent": 20.5}
+    r.monitor._cpu_percent = lambda: cpu["percent"]
+    assert await r.first_stop(60, 2 * TIMEOUT, step=60) is None
+    cpu["percent"] = 20.0  # at the threshold: not above it, so not work
+    assert await r.first_stop(2 * TIMEOUT + 1, 3 * TIMEOUT - 1, step=60) is None
+    assert await r.check_at(3 * TIMEOUT) == "stopping"
+
+
+# --- keep-alive and "keep running" ----------------------------------------------------------------
+async def test_keepalive_holds_then_the_timeout_runs_from_its_end(rig):
+    r = rig()
+    r.clock.set(T0 + 100)
+    until = r.monitor.keep_running(90)
+    assert until == T0 + 100 + 90 * 60  # 5500 s
+    assert await r.first_stop(100, 5500 + TIMEOUT - 1, step=100) is None
+    assert await r.check_at(5500 + TIMEOUT) == "stopping"
+
+
+async def test_keepalive_is_capped_and_checked(rig):
+    r = rig()
+    assert r.monitor.keep_running(10_000) == T0 + 120 * 60  # idle_max_minutes = 120
+    for bad in (0, -1, float("nan"), float("inf"), True, "5"):
+        with pytest.raises(IdleInputError):
+            r.monitor.keep_running(bad)
+
+
+async def test_keep_running_restarts_the_clock(rig):
+    r = rig()
+    assert await r.check_at(TIMEOUT - 60) == "warning"
+    r.monitor.keep_running(None)
+    assert r.monitor.last_active == T0 + TIMEOUT - 60
+    assert await r.check_at(TIMEOUT) == "idle"
+    assert await r.check_at(2 * TIMEOUT - 60) == "stopping"
+
+
+# --- the save step --------------------------------------------------------------------------------
+async def test_connected_tab_saves_then_the_stop(rig):
+    r = rig()
+    r.clock.set(T0 + TIMEOUT - 100)
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + TIMEOUT)
+    assert await r.monitor.check() == "stopping"
+    await _yield()
+    req = r.monitor.save_request
+    assert req is not None and req.pending == {"tab-1"}
+    assert r.stops == []  # nothing before the tab confirms
+    r.monitor.saved(req.id, "tab-1", True, None)
+    await r.monitor.stop_task
+    assert r.stops == [("idle", T0 + TIMEOUT)]
+
+
+async def test_failed_save_cancels(rig):
+    r = rig()
+    r.clock.set(T0 + TIMEOUT - 100)
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + TIMEOUT)
+    await r.monitor.check()
+    await _yield()
+    r.monitor.saved(r.monitor.save_request.id, "tab-1", False, "a.ipynb: disk full")
+    await r.monitor.stop_task
+    assert r.stops == []
+    action = r.monitor.last_action
+    assert action["cancelled"] is True and "disk full" in action["message"]
+    # Tried again after a full timeout, not at the next check.
+    assert r.monitor.last_active == T0 + TIMEOUT
+
+
+async def test_unconfirmed_save_cancels_at_the_save_timeout(rig):
+    r = rig()
+    r.clock.set(T0 + TIMEOUT - 10)
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + TIMEOUT)
+    await r.monitor.check()
+    await _yield()
+    r.clock.advance(29)  # idle_save_timeout_seconds = 30
+    await _yield()
+    assert not r.monitor.stop_task.done()
+    r.clock.advance(1)
+    await r.monitor.stop_task
+    assert r.stops == []
+    assert "did not confirm" in r.monitor.last_action["message"]
+
+
+async def test_work_that_starts_while_saving_calls_the_stop_off(rig):
+    r = rig()
+    r.clock.set(T0 + TIMEOUT - 10)
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + TIMEOUT)
+    await r.monitor.check()
+    await _yield()
+    r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(TIMEOUT))
+    r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
+    await r.monitor.stop_task
+    assert r.stops == []
+    assert "new activity while saving" in r.monitor.last_action["message"]
+
+
+async def test_user_input_while_saving_calls_the_stop_off(rig):
+    r = rig()
+    r.clock.set(T0 + TIMEOUT - 10)
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + TIMEOUT)
+    await r.monitor.check()
+    await _yield()
+    r.clock.advance(2)
+    assert r.monitor.report_activity() is True
+    await r.monitor.stop_task
+    assert r.stops == [] and r.monitor.last_action["cancelled"] is True
+
+
+async def test_a_closed_tab_is_not_waited_for(rig):
+    r = rig()
+    r.clock.set(T0 + TIMEOUT - 10)
+    r.monitor.register_client("tab-1", [])
+    r.monitor.register_client("tab-2", [])
+    r.clock.set(T0 + TIMEOUT)
+    await r.monitor.check()
+    await _yield()
+    r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
+    r.monitor.unregister_client("tab-2")
+    await r.monitor.stop_task
+    assert r.stops == [("idle", T0 + TIMEOUT)]
+
+
+# --- silent tabs ----------------------------------------------------------------------------------
+async def test_tabs_silent_past_the_ttl_are_not_asked(rig):
+    r = rig()
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + 150)
+    assert r.monitor.connected_clients() == {"tab-1"}  # 150 s: still connected
+    r.clock.set(T0 + 151)
+    assert r.monitor.connected_clients() == set()
+    assert "tab-1" not in r.monitor.clients  # forgotten: it held nothing unsaved
+
+
+async def test_silent_tab_with_unsaved_work_holds_for_the_maximum(rig):
+    r = rig()
+    r.monitor.register_client("tab-1", ["draft.ipynb"])
+    limit = 12 * 3600.0  # idle_unsaved_max_hours = 12
+    assert await r.first_stop(TIMEOUT, limit, step=600) is None
+    held = [b for b in r.monitor.blockers if b.kind == "unsaved"]
+    assert held and "draft.ipynb" in held[0].detail
+    assert await r.check_at(limit + 1) == "stopping"
+
+
+async def test_unsaved_max_zero_holds_forever(rig):
+    r = rig(idle_unsaved_max_hours=0.0)
+    r.monitor.register_client("tab-1", ["draft.ipynb"])
+    assert await r.first_stop(TIMEOUT, 7 * 86400, step=3600) is None
+
+
+async def test_a_poll_without_unsaved_keeps_the_last_report(rig):
+    r = rig()
+    r.monitor.register_client("tab-1", ["a.ipynb"])
+    r.monitor.register_client("tab-1", None)
+    assert r.monitor.clients["tab-1"].unsaved == ("a.ipynb",)
+    r.monitor.register_client("tab-1", [])
+    assert r.monitor.clients["tab-1"].unsaved == ()
+
+
+# --- settings -------------------------------------------------------------------------------------
+async def test_bounds_are_inclusive(rig):
+    r = rig()
+    r.monitor.update_settings(timeout_minutes=1.0)
+    assert r.monitor.timeout_seconds == 60.0
+    r.monitor.update_settings(timeout_minutes=120)
+    assert r.monitor.timeout_seconds == 7200.0
+    for bad in (0.99, 120.01, "30", True):
+        with pytest.raises(IdleInputError):
+            r.monitor.update_settings(timeout_minutes=bad)
+    with pytest.raises(IdleInputError):
+        r.monitor.update_settings(enabled="yes")
+
+
+async def test_enforced_cannot_be_turned_off(rig):
+    r = rig(idle_enforced=True, idle_enabled=False)
+    assert r.monitor.enabled is True
+    with pytest.raises(IdleInputError, match="idle_enforced"):
+        r.monitor.update_settings(enabled=False)
+
+
+async def test_turning_on_starts_a_fresh_clock(rig):
+    r = rig(idle_enabled=False)
+    r.clock.set(T0 + 5000)
+    r.monitor.update_settings(enabled=True)
+    assert r.monitor.last_active == T0 + 5000
+    assert await r.check_at(5000 + TIMEOUT - 1) == "warning"
+    assert await r.check_at(5000 + TIMEOUT) == "stopping"
+
+
+async def test_choice_is_saved_and_clamped_on_load(rig, tmp_path):
+    r = rig()
+    r.monitor.update_settings(enabled=False, timeout_minutes=45)
+    assert json.loads((tmp_path / "idle.json").read_text()) == {
+        "enabled": False,
+        "timeout_minutes": 45.0,
+    }
+    narrower = rig(idle_max_minutes=40.0)  # the admin narrowed the bounds since
+    assert narrower.monitor.enabled is False and narrower.monitor.timeout_minutes == 40.0
+    wider = rig(idle_min_minutes=50.0)
+    assert wider.monitor.timeout_minutes == 50.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lo=st.floats(0.5, 600, allow_nan=False),
+    span=st.floats(0, 600, allow_nan=False),
+    chosen=st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+)
+def test_a_timeout_always_lies_within_the_admin_bounds(tmp_path_factory, lo, span, chosen):
+    hi = lo + span
+    tmp = tmp_path_factory.mktemp("bounds")
+    (tmp / "idle.json").write_text(json.dumps({"enabled": True, "timeout_minutes": chosen}))
+    r = Rig(tmp, idle_min_minutes=lo, idle_max_minutes=hi, idle_timeout_minutes=lo)
+    try:
+        assert lo <= r.monitor.timeout_minutes <= hi  # loaded: clamped
+        try:
+            r.monitor.update_settings(timeout_minutes=chosen)
+            accepted = True
+        except IdleInputError:
+            accepted = False
+        assert accepted == (lo <= chosen <= hi)
+        assert lo <= r.monitor.timeout_minutes <= hi
+    finally:
+        r.close()
+
+
+# --- the schedule ---------------------------------------------------------------------------------
+async def test_schedule_stops_even_when_disabled_and_waits_for_busy_work(rig):
+    r = rig(idle_enabled=False, stop_schedule="daily 10:00", stop_schedule_timezone="UTC")
+    due = 3600.0  # 10:00 is T0 + 1 h
+    assert r.monitor.schedule_next == r.at(due)
+    assert await r.check_at(due - GRACE - 1) == "disabled"
+    assert await r.check_at(due - GRACE) == "warning"
+    r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(due - 100))
+    assert await r.check_at(due) == "disabled"  # busy work holds a scheduled stop too
+    r.kernels.kernels["k1"] = Kernel("idle", last_activity=r.at(due))
+    assert await r.check_at(due + 1) == "stopping"
+    assert r.stops == [("schedule", T0 + due + 1)]
+    assert r.monitor.schedule_next == r.at(due + 86400)
+
+
+async def test_keep_running_skips_one_scheduled_stop(rig):
+    r = rig(idle_enabled=False, stop_schedule="daily 10:00", stop_schedule_timezone="UTC")
+    assert await r.check_at(3600 - 60) == "warning"
+    r.monitor.keep_running(None)
+    assert r.monitor.schedule_next == r.at(3600 + 86400)
+    assert await r.first_stop(3600, 3600 + 600, step=60) is None
+
+
+async def _yield(times: int = 5) -> None:
+    for _ in range(times):
+        await asyncio.sleep(0)
+
+
+# --- what GET idle shows ------------------------------------------------------------------------
+async def test_the_snapshot_whole(rig):
+    r = rig()
+    r.clock.set(T0 + 1550)
+    r.monitor.register_client("tab-1", ["a.ipynb"])  # connected (polled 50 s ago)
+    r.kernels.kernels["k1"] = Kernel("idle", last_activity=r.at(100), kernel_name="python3")
+    assert await r.check_at(TIMEOUT - GRACE + 100) == "warning"  # 1600 s; activity at 100 s
+    assert r.monitor.snapshot() == {
+        "enabled": True,
+        "timeout_minutes": 30.0,
+        "grace_minutes": 5.0,
+        "check_seconds": 3600.0,
+        "bounds": {"min": 1.0, "max": 120.0},
+        "enforced": False,
+        "dry_run": False,
+        "state": "warning",
+        "idle_seconds": 1500.0,  # 1600 - 100
+        "stops_at": "2026-12-02T09:31:40+00:00",  # 100 s + 1800 s after 09:00
+        "seconds_left": 300.0,
+        "blockers": [{"kind": "kernel", "name": "python3 k1", "detail": "activity 25 min ago"}],
+        "keepalive_until": None,
+        "schedule": {"spec": None, "timezone": None, "next": None, "error": None},
+        "last_action": None,
+        "save_request": None,
+        "unsaved": [
+            {"client": "tab-1", "documents": ["a.ipynb"], "last_seen": "2026-12-02T09:25:50+00:00"}
+        ],
+        "checks": 1,
+    }
+
+
+async def test_the_snapshot_while_busy_and_kept_alive(rig):
+    r = rig(stop_schedule="daily 10:00", stop_schedule_timezone="UTC")
+    r.kernels.kernels["abcdef123456"] = Kernel("busy", last_activity=r.at(0))
+    r.clock.set(T0 + 60)
+    r.monitor.keep_running(10)  # until 09:11
+    assert await r.check_at(120) == "active"
+    snap = r.monitor.snapshot()
+    assert snap["blockers"] == [
+        {"kind": "kernel", "name": "python3 abcdef12", "detail": "busy for 2 min"},
+        {"kind": "keepalive", "name": "keep-alive", "detail": "kept running until "
+         "2026-12-02T09:11:00+00:00"},
+    ]  # fmt: skip
+    assert snap["state"] == "active" and snap["stops_at"] is None
+    assert snap["keepalive_until"] == "2026-12-02T09:11:00+00:00"
+    assert snap["schedule"] == {
+        "spec": "daily 10:00",
+        "timezone": "UTC",
+        "next": "2026-12-02T10:00:00+00:00",
+        "error": None,
+    }
+    assert snap["idle_seconds"] == 0.0
+    # Within the schedule's warning window the stop time is the scheduled one.
+    r.kernels.kernels["abcdef123456"] = Kernel("idle", last_activity=r.at(3000))
+    assert await r.check_at(3600 - 120) == "warning"
+    snap = r.monitor.snapshot()
+    assert (snap["stops_at"], snap["seconds_left"]) == ("2026-12-02T10:00:00+00:00", 120.0)
+
+
+async def test_the_snapshot_during_and_after_a_stop(rig):
+    r = rig()
+    r.clock.set(T0 + TIMEOUT - 10)
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + TIMEOUT)
+    assert await r.monitor.check() == "stopping"
+    await _yield()
+    snap = r.monitor.snapshot()
+    req = r.monitor.save_request
+    assert snap["save_request"] == {
+        "id": req.id,
+        "deadline": "2026-12-02T09:30:30+00:00",  # idle_save_timeout_seconds = 30
+        "reason": "idle",
+    }
+    assert snap["state"] == "stopping" and snap["seconds_left"] == 0.0
+    r.clock.advance(5)
+    r.monitor.saved(req.id, "tab-1", True, None)
+    await r.monitor.stop_task
+    assert r.monitor.snapshot()["last_action"] == {
+        "reason": "idle",
+        "started": "2026-12-02T09:30:00+00:00",
+        "summary": "stopped",
+        "calls": [],
+        "ok": True,
+        "finished": "2026-12-02T09:30:05+00:00",
+    }
+    assert r.monitor.snapshot()["state"] == "stopped"
+
+
+async def test_a_bad_schedule_is_reported_and_ignored(rig):
+    r = rig(stop_schedule="at teatime")
+    assert r.monitor.schedule is None and r.monitor.schedule_next is None
+    assert r.monitor.snapshot()["schedule"]["error"]
+    assert "at teatime" in r.monitor.snapshot()["schedule"]["spec"]
+
+
+async def test_a_failing_stop_is_reported_and_retried_after_a_full_timeout(rig):
+    from jupyter_costwidget.idle_actions import StopFailed
+
+    r = rig()
+    error = {"source": "sagemaker.DeleteApp", "code": "AccessDeniedException", "message": "no",
+             "hint": "Grant the IAM action sagemaker:DeleteApp"}  # fmt: skip
+
+    async def failing(state, monitor):
+        raise StopFailed("DeleteApp failed", error, {"attempts": 3})
+
+    r.monitor.stop_app = failing
+    assert await r.check_at(TIMEOUT) == "stopping"
+    action = r.monitor.last_action
+    assert action["ok"] is False and action["error"] == error and action["attempts"] == 3
+    assert action["message"] == "DeleteApp failed"
+    assert r.monitor.current_state == "failed"
+    assert await r.check_at(2 * TIMEOUT - 1) == "warning"
+    assert await r.check_at(2 * TIMEOUT) == "stopping"
+
+    async def broken(state, monitor):
+        raise RuntimeError("boom")
+
+    r.monitor.stop_app = broken
+    assert await r.check_at(3 * TIMEOUT) == "stopping"
+    assert r.monitor.last_action["message"] == "Unexpected error: RuntimeError"
+
+
+async def test_gpu_use_holds_the_clock(rig, tmp_path, monkeypatch):
+    tool = tmp_path / "nvidia-smi"
+    tool.write_text("#!/bin/sh\necho 3\necho 87\n")  # two GPUs: the busiest counts
+    tool.chmod(0o755)
+    r = rig()
+    r.monitor._nvidia_smi = str(tool)
+    assert await r.check_at(2 * TIMEOUT) == "active"
+    gpu = [b for b in r.monitor.blockers if b.kind == "gpu"]
+    assert [(b.name, b.detail) for b in gpu] == [("GPU", "utilization 87%")]
+    tool.write_text("#!/bin/sh\necho 5\n")  # at the threshold: idle
+    assert await r.check_at(3 * TIMEOUT) == "stopping"

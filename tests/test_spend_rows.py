@@ -1,0 +1,235 @@
+"""Whole /spend rows, totals and warnings for the scenario of tests/test_spend_math.py.
+
+Every figure is worked out by hand from that file's made-up price table (quoted beside it);
+the rows are compared whole, so a renamed key or a changed word fails too.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_costwidget.spend import Thresholds, compute_spend, format_hours, hours_between
+
+from .test_spend_math import ALICE_CTX, NOW, REGION, ago, by_id, lookup, scenario
+
+SNAPSHOT_PRICE = {"unit": "Hrs", "price_source": "snapshot", "price_date": "2026-09-22"}
+
+
+@pytest.fixture(scope="module")
+def result():
+    return compute_spend(scenario(), ALICE_CTX, REGION, lookup, NOW, Thresholds(24, 12))
+
+
+def test_alices_jupyterlab_row(result):
+    # HOURLY ("Studio-JupyterLab", "ml.g5.xlarge"): 2.0 $/h; started 3 h ago: 3 x 2.0 = 6.0 $.
+    assert by_id(result)["app:d-1/alice-space/JupyterLab/default"] == {
+        "id": "app:d-1/alice-space/JupyterLab/default",
+        "kind": "app",
+        "name": "default",
+        "arn": None,
+        "app_type": "JupyterLab",
+        "owner": "alice",
+        "domain_id": "d-1",
+        "space": "alice-space",
+        "instance_type": "ml.g5.xlarge",
+        "count": 1,
+        "status": "InService",
+        "started_at": "2026-11-23T09:00:00Z",
+        "per_hour": 2.0,
+        "accrued": 6.0,
+        "price_known": True,
+        "price_estimate": False,
+        "price_source": "list",
+        "price_parts": [
+            {
+                "component": "Studio-JupyterLab",
+                "instance_type": "ml.g5.xlarge",
+                "quantity": 1.0,
+                "kind": "compute",
+                "usd_per_hour": 2.0,
+                "unit_price": 2.0,
+                **SNAPSHOT_PRICE,
+            }
+        ],
+        "notes": [],
+        "scopes": ["self", "mine", "domain", "region"],
+        "warnings": [],
+        "stale": False,
+    }
+
+
+def test_an_idle_endpoint_row(result):
+    # HOURLY ("Hosting", "ml.m5.xlarge"): 0.25 $/h x 2 instances = 0.5 $/h;
+    # MONTHLY ("Hosting-Storage", ""): 0.073 $/GB-month x 8 GB / 730 h = 0.0008 $/h;
+    # 0.5008 $/h for 72 h = 36.0576 $.
+    row = by_id(result)["endpoint:churn"]
+    storage = row["price_parts"][1]
+    assert storage.pop("usd_per_hour") == pytest.approx(0.0008)
+    assert row == {
+        "id": "endpoint:churn",
+        "kind": "endpoint",
+        "name": "churn",
+        "arn": None,
+        "app_type": None,
+        "owner": "alice",
+        "domain_id": "d-1",
+        "space": None,
+        "instance_type": "ml.m5.xlarge",
+        "count": 2,
+        "status": "InService",
+        "started_at": "2026-11-20T12:00:00Z",
+        "per_hour": 0.5008,
+        "accrued": 36.0576,
+        "price_known": True,
+        "price_estimate": False,
+        "price_source": "list",
+        "price_parts": [
+            {
+                "component": "Hosting",
+                "instance_type": "ml.m5.xlarge",
+                "quantity": 2.0,
+                "kind": "compute",
+                "usd_per_hour": 0.5,
+                "unit_price": 0.25,
+                **SNAPSHOT_PRICE,
+            },
+            {
+                "component": "Hosting-Storage",
+                "instance_type": "",
+                "quantity": 8.0,
+                "kind": "storage",
+                "unit_price": 0.073,
+                **SNAPSHOT_PRICE,
+                "unit": "GB-Mo",
+            },
+        ],
+        "notes": [],
+        "scopes": ["mine", "domain", "region"],
+        "warnings": ["endpoint-idle"],
+        "stale": False,
+        "invocations": 0.0,
+    }
+
+
+def test_a_serverless_endpoint_row_has_no_hourly_price(result):
+    # SERVERLESS ("ServerlessInf", "Mem-2GB"): 0.00004 $/s x 3600 = 0.144 $ per compute hour.
+    row = by_id(result)["endpoint:faq"]
+    part = row["price_parts"][0]
+    assert part.pop("rate_per_compute_hour") == pytest.approx(0.144)
+    assert part == {
+        "component": "ServerlessInf",
+        "instance_type": "Mem-2GB",
+        "quantity": 1.0,
+        "kind": "serverless",
+        "usd_per_hour": None,
+    }
+    assert (row["per_hour"], row["accrued"], row["price_known"]) == (None, None, False)
+    assert row["warnings"] == ["price-unknown"] and row["invocations"] is None
+
+
+def test_orphaned_efs_and_spot_job_rows(result):
+    rows = by_id(result)
+    efs = rows["efs:fs-gone"]
+    # MONTHLY ("EFS-Standard", ""): 0.365 x 40 GB / 730 h = 0.02 $/h; 1000 h: 20.0 $.
+    assert (efs["per_hour"], efs["accrued"], efs["orphaned"]) == (0.02, 20.0, True)
+    assert efs["started_at"] == "2026-10-12T20:00:00Z" and efs["scopes"] == ["region"]
+    bert = rows["training-job:bert"]
+    assert bert["spot"] is True and bert["price_parts"][0]["usd_per_hour"] is None
+    legacy = rows["notebook-instance:legacy"]
+    # Notebook ml.g4dn.xlarge 0.75 $/h is known; its storage is not: a lower bound.
+    assert (legacy["per_hour"], legacy["accrued"], legacy["price_known"]) == (0.75, 15.0, False)
+
+
+def test_rows_are_ordered_by_rate_then_id(result):
+    # 2.0 (JupyterLab), 1.9 (Canvas), 0.75 (notebook), 0.5008 (endpoint), 0.25 (KernelGateway),
+    # 0.02 (EFS), 0.01 (space storage), then the free and the unpriced by id.
+    assert [row["id"] for row in result["resources"]] == [
+        "app:d-1/alice-space/JupyterLab/default",
+        "app:d-1/bob/Canvas/canvas",
+        "notebook-instance:legacy",
+        "endpoint:churn",
+        "app:d-1/bob/KernelGateway/dsml",
+        "efs:fs-gone",
+        "space-storage:d-1/alice-space",
+        "app:d-1/bob/JupyterServer/default",
+        "endpoint:faq",
+        "training-job:bert",
+    ]
+
+
+def test_totals_by_scope(result):
+    assert result["totals"] == {
+        # self: the JupyterLab app, 2.0 $/h for 3 h.
+        "self": {"per_hour": 2.0, "accrued": 6.0, "unpriced": 0},
+        # mine: + space storage 50 GB x 0.146 / 730 = 0.01 $/h (240 h: 2.4 $)
+        #       + endpoint 0.5008 $/h (36.0576 $); the training job is unpriced.
+        "mine": {"per_hour": 2.5108, "accrued": 44.4576, "unpriced": 1},
+        # domain: + bob's KernelGateway 0.25 $/h x 48 h = 12 $ and Canvas 1.9 x 216 h = 410.4 $.
+        "domain": {"per_hour": 4.6608, "accrued": 466.8576, "unpriced": 1},
+        # region: + EFS 0.02 x 1000 h = 20 $ and the notebook 0.75 x 20 h = 15 $;
+        #         unpriced: + the serverless endpoint and the notebook's storage.
+        "region": {"per_hour": 5.4308, "accrued": 501.8576, "unpriced": 3},
+    }
+
+
+def test_the_warnings_word_for_word(result):
+    assert result["warnings"] == [
+        {
+            "code": "canvas-running",
+            "severity": "critical",
+            # 216 h = 9.0 days; 1.90 $/h x 216 h = 410.40 $.
+            "message": "Canvas of bob has been running for 9.0 days (about $410.40 so far). "
+            "Canvas bills $1.90/h until its owner logs out or an admin deletes the app.",
+            "resource_id": "app:d-1/bob/Canvas/canvas",
+        },
+        {
+            "code": "storage-orphaned",
+            "severity": "warning",
+            "message": "EFS file system fs-gone belonged to domain d-gone9, which no longer "
+            "exists; it still bills for its storage.",
+            "resource_id": "efs:fs-gone",
+        },
+        {
+            "code": "endpoint-idle",
+            "severity": "critical",
+            "message": "Endpoint churn had no invocations in the last 24 h but keeps billing for "
+            "its instances. Delete it if nobody uses it.",
+            "resource_id": "endpoint:churn",
+        },
+        {
+            "code": "price-unknown",
+            "severity": "info",
+            "message": "Endpoint faq is serverless: it bills per second of inference, so there "
+            "is no hourly price.",
+            "resource_id": "endpoint:faq",
+        },
+        {
+            "code": "price-unknown",
+            "severity": "info",
+            "message": "No price known for Training ml.p3.2xlarge in this region (bert).",
+            "resource_id": "training-job:bert",
+        },
+        {
+            "code": "long-running",
+            "severity": "critical",
+            "message": "legacy has been running on GPU instance ml.g4dn.xlarge for 20.0 h. "
+            "Stop it when you are done.",
+            "resource_id": "notebook-instance:legacy",
+        },
+        {
+            "code": "price-unknown",
+            "severity": "info",
+            "message": "No price known for Notebook-Storage in this region (legacy).",
+            "resource_id": "notebook-instance:legacy",
+        },
+    ]
+
+
+def test_hours_and_their_wording():
+    assert hours_between(ago(1.5), NOW) == 1.5
+    assert hours_between(None, NOW) == 0.0
+    assert hours_between(NOW, ago(2)) == 0.0  # a start in the future counts nothing
+    assert format_hours(47.9) == "47.9 h"
+    assert format_hours(48) == "2.0 days"
+    assert format_hours(0.5) == "30 min"
+    assert format_hours(1) == "1.0 h"

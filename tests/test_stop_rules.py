@@ -1,0 +1,109 @@
+"""Who may stop what, and which AWS call stops each kind (pure; the HTTP route is in
+tests/test_stop.py). Stop operations and their parameters: botocore's sagemaker model
+(DeleteApp, DeleteEndpoint, StopNotebookInstance, Stop*Job, UpdateTrainingJob)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_costwidget.stop import NOT_STOPPABLE, StopRefused, check_allowed, stop_call
+
+
+def test_policy_without_aws():
+    mine = {"id": "endpoint:e", "kind": "endpoint", "name": "e", "scopes": ["mine", "region"]}
+    other = {"id": "endpoint:f", "kind": "endpoint", "name": "f", "scopes": ["domain", "region"]}
+    check_allowed(mine, "mine")
+    check_allowed(other, "domain")
+    check_allowed(other, "region")
+    for resource, policy in ((other, "mine"), (mine, "none"), ({**mine, "scopes": []}, "domain")):
+        with pytest.raises(StopRefused) as info:
+            check_allowed(resource, policy)
+        assert info.value.status == 403
+
+
+def test_delete_app_plan_prefers_explicit_fields():
+    row = {"id": "app:d-1/alice-space/JupyterLab/default", "kind": "app", "name": "default",
+           "app_type": "JupyterLab", "domain_id": "d-1", "space": "alice-space"}  # fmt: skip
+    assert stop_call(row).params == {
+        "DomainId": "d-1",
+        "AppType": "JupyterLab",
+        "AppName": "default",
+        "SpaceName": "alice-space",
+    }
+    classic = {"id": "app:d-1/bob/KernelGateway/ds", "kind": "app", "name": "ds",
+               "app_type": "KernelGateway", "domain_id": "d-1", "space": None}  # fmt: skip
+    assert stop_call(classic).params["UserProfileName"] == "bob"
+    with pytest.raises(StopRefused) as info:
+        stop_call({"id": "efs:fs-1", "kind": "efs", "name": "fs-1"})
+    assert info.value.status == 409
+
+
+@pytest.mark.parametrize(
+    ("kind", "operation", "params"),
+    [
+        ("endpoint", "DeleteEndpoint", {"EndpointName": "r"}),
+        ("notebook-instance", "StopNotebookInstance", {"NotebookInstanceName": "r"}),
+        ("training-job", "StopTrainingJob", {"TrainingJobName": "r"}),
+        ("processing-job", "StopProcessingJob", {"ProcessingJobName": "r"}),
+        ("transform-job", "StopTransformJob", {"TransformJobName": "r"}),
+        (
+            "training-warm-pool",
+            "UpdateTrainingJob",
+            {"TrainingJobName": "r", "ResourceConfig": {"KeepAlivePeriodInSeconds": 0}},
+        ),
+    ],
+)
+def test_each_kind_has_its_call(kind, operation, params):
+    call = stop_call({"id": f"{kind}:r", "kind": kind, "name": "r"})
+    assert (call.service, call.operation, call.params) == ("sagemaker", operation, params)
+    assert call.source == f"sagemaker.{operation}"
+
+
+@pytest.mark.parametrize("kind", ["endpoint", "training-warm-pool", "mlflow", ""])
+def test_unnamed_or_unknown_kinds_cannot_stop(kind):
+    with pytest.raises(StopRefused) as info:
+        stop_call({"id": "x", "kind": kind, "name": "" if kind != "mlflow" else "m"})
+    assert info.value.status == 409 and "cannot be stopped" in info.value.message
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_STOPPABLE))
+def test_storage_says_why_it_cannot_stop(kind):
+    with pytest.raises(StopRefused) as info:
+        stop_call({"id": f"{kind}:x", "kind": kind, "name": "x"})
+    assert info.value.status == 409 and info.value.message == NOT_STOPPABLE[kind]
+
+
+def test_delete_app_from_the_id_alone():
+    space_app = {"id": "app:d-1/alice-space/CodeEditor/default", "kind": "app"}
+    assert stop_call(space_app).params == {
+        "DomainId": "d-1",
+        "AppType": "CodeEditor",
+        "AppName": "default",
+        "SpaceName": "alice-space",
+    }
+    canvas = {"id": "app:d-1/bob/Canvas/default", "kind": "app"}
+    assert stop_call(canvas).params == {
+        "DomainId": "d-1",
+        "AppType": "Canvas",
+        "AppName": "default",
+        "UserProfileName": "bob",
+    }
+    with pytest.raises(StopRefused) as info:
+        stop_call({"id": "app:d-1/JupyterLab/default", "kind": "app", "name": "default"})
+    assert info.value.status == 409
+
+
+def test_refusals_name_the_setting():
+    other = {"id": "endpoint:f", "name": "f", "scopes": ["region"]}
+    with pytest.raises(StopRefused) as info:
+        check_allowed(other, "mine")
+    assert "is not yours" in info.value.message and "'mine'" in info.value.message
+    with pytest.raises(StopRefused) as info:
+        check_allowed(other, "domain")
+    assert "not in this domain" in info.value.message
+    with pytest.raises(StopRefused) as info:
+        check_allowed({**other, "scopes": ["mine"]}, "everything")
+    assert info.value.status == 403 and "Unknown" in info.value.message
+    with pytest.raises(StopRefused) as info:
+        check_allowed({**other, "scopes": ["self", "mine", "domain", "region"]}, "none")
+    assert "turned off" in info.value.message
