@@ -1,15 +1,17 @@
 """Idle auto-stop against a real server: real kernels and terminals, AWS through the sandbox.
 
-Timeouts are a few seconds (`idle_timeout_minutes` is a float) and the monitor checks every
-0.5 s. Tests wait for events with bounded polling loops, never with a sleep as the assertion.
+The monitor runs on a fake clock (tests/idle_helpers.py): the test moves it and runs the
+checks; the server's own loop checks once an hour. Timeout 30 min, warning 5 min before,
+checks every 30 fake seconds. Real waits are for real events (a kernel turning busy, a
+terminal printing), bounded, never a timeout that the assertion depends on.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 import boto3
@@ -18,10 +20,14 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_costwidget import idle_actions
 
+from .fake_clock import FakeClock
+from .idle_helpers import checks_until, drive, monitor_of, wait_for
 from .kernel_messages import execute
 
-CHECK = 0.5
-TIMEOUT_MIN = 0.05  # 3 s
+TIMEOUT_MIN = 30.0
+TIMEOUT = TIMEOUT_MIN * 60  # 1800 s
+CHECK = 30.0
+SAVE_TIMEOUT = 20.0  # idle_save_timeout_seconds
 
 DOMAIN = "d-idle1"
 SCENARIO: dict[str, Any] = {
@@ -82,32 +88,20 @@ def jp_server_config(costwidget_server_config, sandbox, tmp_path, idle_env, idle
         "state_dir": str(tmp_path / "costwidget-state"),
         "idle_enabled": True,
         "idle_timeout_minutes": TIMEOUT_MIN,
-        "idle_grace_minutes": 0.02,
-        "idle_check_seconds": CHECK,
-        "idle_min_minutes": 0.01,
+        "idle_grace_minutes": 5.0,
+        "idle_check_seconds": 3600.0,  # the test runs the checks
+        "idle_min_minutes": 1.0,
         "idle_max_minutes": 120.0,
         "idle_cpu_percent": 0.0,  # other processes on a shared test machine must not matter
-        "idle_save_timeout_seconds": 2.0,
+        "idle_save_timeout_seconds": SAVE_TIMEOUT,
         **idle_config,
     }
     return costwidget_server_config(sandbox, metadata, **settings)
 
 
-def monitor_of(serverapp: Any) -> Any:
-    return serverapp.web_app.settings["costwidget"].idle
-
-
-async def wait_for(predicate: Any, timeout: float, what: str) -> float:
-    """Poll `predicate` until true; return the time it became true. Fails after `timeout`."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return time.time()
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+@pytest.fixture
+def clock(jp_serverapp) -> FakeClock:
+    return drive(monitor_of(jp_serverapp))
 
 
 async def get_idle(jp_fetch: Any, client: str | None = None) -> dict[str, Any]:
@@ -125,98 +119,100 @@ def sagemaker(sandbox: Any) -> Any:
     return boto3.client("sagemaker", region_name=sandbox.region, endpoint_url=sandbox.url)
 
 
+def assert_in_window(stopped_at: float | None, last_activity: float) -> None:
+    """Not before the timeout has passed since the last activity; at most one check later."""
+    assert stopped_at is not None, "no stop"
+    assert last_activity + TIMEOUT <= stopped_at <= last_activity + TIMEOUT + CHECK, (
+        stopped_at - last_activity
+    )
+
+
 # --- blockers --------------------------------------------------------------------------------
 @pytest.mark.parametrize("idle_config", [{"idle_local_action": "kernels"}])
 async def test_busy_kernel_blocks_then_idle_kernels_are_shut_down(
-    jp_fetch, jp_ws_fetch, jp_serverapp, sandbox
+    jp_fetch, jp_ws_fetch, jp_serverapp, sandbox, clock
 ):
     monitor = monitor_of(jp_serverapp)
     km = jp_serverapp.kernel_manager
     r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
     kid = json.loads(r.body)["id"]
     ws = await jp_ws_fetch("api", "kernels", kid, "channels")
-    sleep_s = TIMEOUT_MIN * 60 + 4 * CHECK + 3
-    await execute(ws, f"import time; time.sleep({sleep_s})")
-    await wait_for(lambda: km.get_kernel(kid).execution_state == "busy", 30, "kernel busy")
-    await wait_for(
-        lambda: any(b.kind == "kernel" and b.detail.startswith("busy") for b in monitor.blockers),
-        10,
-        "the monitor seeing the busy kernel",
-    )
-    busy_at = time.time()
-    # While the cell runs past the timeout, the kernel is a blocker and nothing stops.
-    while time.time() < busy_at + TIMEOUT_MIN * 60 + 3 * CHECK:
-        data = await get_idle(jp_fetch)
-        if km.get_kernel(kid).execution_state != "busy":
-            break
-        kinds = {(b["kind"], b["detail"].split()[0]) for b in data["blockers"]}
-        assert ("kernel", "busy") in kinds, data
-        assert data["state"] in ("active",), data
-        assert data["last_action"] is None
-        assert kid in km.list_kernel_ids()
-        await asyncio.sleep(CHECK)
-    assert time.time() >= busy_at + TIMEOUT_MIN * 60 + 3 * CHECK, "the cell ended too early"
-    # Once the cell finishes and the timeout passes, the idle kernel is shut down (local).
-    await wait_for(lambda: kid not in km.list_kernel_ids(), sleep_s + 30, "kernel shut down")
+    await execute(ws, "import time; time.sleep(600)")
+    await wait_for(lambda: km.get_kernel(kid).execution_state == "busy", 30, "busy kernel")
+    # Busy for three timeouts: a blocker at every check, nothing stops.
+    start = clock.now
+    stopped_at, seen = await checks_until(monitor, clock, start + 3 * TIMEOUT, CHECK)
+    assert stopped_at is None and {state for _, state in seen} == {"active"}
+    assert any(b.kind == "kernel" and b.detail.startswith("busy") for b in monitor.blockers)
+    assert monitor.last_action is None and kid in km.list_kernel_ids()
+    # The cell is interrupted: from the last busy check, one timeout to the stop.
+    last_busy = clock.now
+    await jp_fetch("api", "kernels", kid, "interrupt", method="POST", body="")
+    await wait_for(lambda: km.get_kernel(kid).execution_state == "idle", 30, "idle kernel")
+    stopped_at, _ = await checks_until(monitor, clock, last_busy + TIMEOUT + 3 * CHECK, CHECK)
+    assert_in_window(stopped_at, last_busy)
     action = monitor.last_action
     assert action["ok"] is True and action["local_action"] == "kernels"
-    assert action["kernels"] == [kid]
+    assert action["kernels"] == [kid] and kid not in km.list_kernel_ids()
     assert sandbox.calls().get("sagemaker.DeleteApp", 0) == 0
     ws.close()
 
 
-async def test_terminal_output_blocks(jp_fetch, jp_ws_fetch, jp_serverapp):
+async def test_terminal_output_blocks(jp_fetch, jp_ws_fetch, jp_serverapp, clock):
     monitor = monitor_of(jp_serverapp)
     r = await jp_fetch("api", "terminals", method="POST", body="{}")
     name = json.loads(r.body)["name"]
+    terminal = jp_serverapp.web_app.settings["terminal_manager"].terminals[name]
     ws = await jp_ws_fetch("terminals", "websocket", name)
-    ws.write_message(json.dumps(["stdin", "while true; do echo tick; sleep 0.5; done\r"]))
-    await wait_for(
-        lambda: any(b.kind == "terminal" for b in monitor.blockers), 20, "terminal blocker"
-    )
+    ws.write_message(json.dumps(["stdin", "while true; do echo tick; sleep 0.2; done\r"]))
     ws.close()  # nobody watches: the program's output alone must keep the server alive
-    started = time.time()
-    while time.time() < started + TIMEOUT_MIN * 60 + 4 * CHECK:
-        data = await get_idle(jp_fetch)
-        assert any(b["kind"] == "terminal" for b in data["blockers"]), data
-        assert data["state"] == "active" and data["last_action"] is None, data
-        await asyncio.sleep(CHECK)
+    # The server has been idle for two timeouts but for this terminal, which keeps printing.
+    monitor.last_active = time.time() - 2 * TIMEOUT
+    for _ in range(3):
+        before = terminal.last_activity
+        await wait_for(lambda b=before: terminal.last_activity != b, 10, "terminal output")
+        clock.set(time.time())
+        assert await monitor.check() == "active"
+        assert [b.kind for b in monitor.blockers] == ["terminal"]
+        assert monitor.last_action is None
     await jp_fetch("api", "terminals", name, method="DELETE")
 
 
 @pytest.mark.parametrize("idle_config", [{"idle_ignore_terminals": True, "idle_cpu_percent": 30.0}])
-async def test_cpu_of_user_processes_blocks(jp_fetch, jp_ws_fetch, jp_serverapp):
+async def test_cpu_of_user_processes_blocks(jp_fetch, jp_ws_fetch, jp_serverapp, clock):
     # A silent CPU-bound program in a terminal that the admin told us to ignore: only CPU blocks.
     monitor = monitor_of(jp_serverapp)
     r = await jp_fetch("api", "terminals", method="POST", body="{}")
     name = json.loads(r.body)["name"]
     ws = await jp_ws_fetch("terminals", "websocket", name)
     ws.write_message(json.dumps(["stdin", "clear; while :; do :; done\r"]))
-    await wait_for(lambda: any(b.kind == "cpu" for b in monitor.blockers), 20, "cpu blocker")
+
+    async def cpu_blocks() -> bool:
+        clock.advance(CHECK)
+        await monitor.check()  # psutil measures the CPU used since the previous check
+        return any(b.kind == "cpu" for b in monitor.blockers)
+
+    await wait_for(cpu_blocks, 20, "CPU blocker")
     assert not any(b.kind == "terminal" for b in monitor.blockers)
-    assert monitor.last_action is None
+    assert monitor.current_state == "active" and monitor.last_action is None
     ws.close()
     await jp_fetch("api", "terminals", name, method="DELETE")
 
 
-async def test_user_activity_and_keepalive_block(jp_fetch, jp_serverapp):
+async def test_user_activity_and_keepalive_block(jp_fetch, jp_serverapp, clock):
     monitor = monitor_of(jp_serverapp)
     res = await post(jp_fetch, "costwidget", "api", "idle", "activity")
     assert res["accepted"] is True
     # A second report within the throttle interval is not counted again.
     assert (await post(jp_fetch, "costwidget", "api", "idle", "activity"))["accepted"] is False
-    await wait_for(lambda: any(b.kind == "user" for b in monitor.blockers), 10, "user blocker")
+    await monitor.check()
+    assert [b.kind for b in monitor.blockers] == ["user"]
     data = await post(jp_fetch, "costwidget", "api", "idle", "keepalive", body={"minutes": 10000})
-    until = data["keepalive_until"]
-    assert until is not None
-    # Capped by idle_max_minutes (120).
-    from datetime import datetime
-
-    left = datetime.fromisoformat(until).timestamp() - time.time()
-    assert 119 * 60 < left <= 120 * 60
-    await wait_for(
-        lambda: any(b.kind == "keepalive" for b in monitor.blockers), 10, "keepalive blocker"
-    )
+    # Capped by idle_max_minutes: 120 min from now.
+    until = datetime.fromisoformat(data["keepalive_until"]).timestamp()
+    assert until == pytest.approx(clock.now + 120 * 60, abs=0.001)
+    await monitor.check()
+    assert "keepalive" in [b.kind for b in monitor.blockers]
 
 
 # --- stopping per environment ---------------------------------------------------------------
@@ -232,23 +228,16 @@ def _app_status(sandbox: Any, **params: str) -> str:
         ("notebook-instance", "sagemaker.StopNotebookInstance"),
     ],
 )
-async def test_idle_server_stops_its_app(jp_serverapp, sandbox, idle_env, operation):
+async def test_idle_server_stops_its_app(jp_serverapp, sandbox, idle_env, operation, clock):
     monitor = monitor_of(jp_serverapp)
-    expected = monitor.last_active + monitor.timeout_seconds
-    seen = await wait_for(
-        lambda: sandbox.calls().get(operation, 0) >= 1,
-        TIMEOUT_MIN * 60 + CHECK + 30,
-        f"{operation} call",
-    )
-    # Within one check interval + 5 s after the timeout (the bench measures it precisely).
-    assert seen - expected <= CHECK + 5, seen - expected
-    await wait_for(lambda: monitor.last_action is not None, 10, "last_action")
+    last = monitor.last_active
+    stopped_at, _ = await checks_until(monitor, clock, last + TIMEOUT + 3 * CHECK, CHECK)
+    assert_in_window(stopped_at, last)
     assert monitor.last_action["ok"] is True, monitor.last_action
-    # Nothing happens afterwards: no second stop call after another timeout.
-    stopped_at = time.time()
-    while time.time() < stopped_at + TIMEOUT_MIN * 60 + 2 * CHECK:
-        assert monitor.current_state == "stopped"
-        await asyncio.sleep(CHECK)
+    assert sandbox.calls().get(operation) == 1
+    # Nothing happens afterwards: no second stop call after two more timeouts.
+    again, seen = await checks_until(monitor, clock, clock.now + 2 * TIMEOUT, CHECK)
+    assert again is None and {state for _, state in seen} == {"stopped"}
     assert sandbox.calls().get(operation) == 1
     if idle_env == "studio":
         status = _app_status(
@@ -290,31 +279,43 @@ async def test_idle_server_stops_its_app(jp_serverapp, sandbox, idle_env, operat
 
 @pytest.mark.parametrize("idle_env", ["studio"])
 @pytest.mark.parametrize("idle_config", [{"idle_dry_run": True}])
-async def test_dry_run_records_no_call(jp_fetch, jp_serverapp, sandbox):
+async def test_dry_run_records_no_call(jp_fetch, jp_serverapp, sandbox, clock):
     monitor = monitor_of(jp_serverapp)
-    await wait_for(lambda: monitor.last_action is not None, TIMEOUT_MIN * 60 + 30, "dry run")
+    stopped_at, _ = await checks_until(monitor, clock, clock.now + TIMEOUT + CHECK, CHECK)
+    assert stopped_at is not None
     action = (await get_idle(jp_fetch))["last_action"]
     assert action["dry_run"] is True and action["ok"] is True
-    assert action["calls"][0]["action"] == "sagemaker.DeleteApp"
-    assert action["calls"][0]["params"]["SpaceName"] == "alice-space"
-    assert "would have" in action["summary"]
+    assert action["calls"] == [
+        {
+            "action": "sagemaker.DeleteApp",
+            "params": {
+                "DomainId": DOMAIN,
+                "SpaceName": "alice-space",
+                "AppType": "JupyterLab",
+                "AppName": "default",
+            },
+        }
+    ]
+    assert action["summary"] == "dry run, would have deleted app alice-space/JupyterLab/default"
     assert sandbox.calls().get("sagemaker.DeleteApp", 0) == 0
 
 
 @pytest.mark.parametrize("idle_env", ["studio"])
-async def test_stop_failure_is_retried_and_reported(jp_fetch, jp_serverapp, sandbox, monkeypatch):
-    monkeypatch.setattr(idle_actions, "BACKOFF_SECONDS", 0.2)
+async def test_stop_failure_is_retried_and_reported(
+    jp_fetch, jp_serverapp, sandbox, monkeypatch, clock
+):
+    monkeypatch.setattr(idle_actions, "BACKOFF_SECONDS", 0.0)
     sandbox.fault({"deny": ["sagemaker.DeleteApp"]})
     monitor = monitor_of(jp_serverapp)
-    await wait_for(lambda: monitor.last_action is not None, TIMEOUT_MIN * 60 + 60, "failure")
+    stopped_at, _ = await checks_until(monitor, clock, clock.now + TIMEOUT + CHECK, CHECK)
+    assert stopped_at is not None
     data = await get_idle(jp_fetch)
     action = data["last_action"]
-    assert action["ok"] is False
-    assert action["attempts"] == idle_actions.STOP_ATTEMPTS
-    assert sandbox.calls().get("sagemaker.DeleteApp", 0) >= idle_actions.STOP_ATTEMPTS
+    assert action["ok"] is False and action["attempts"] == 3  # STOP_ATTEMPTS
+    assert sandbox.calls().get("sagemaker.DeleteApp", 0) == 3
     assert "AccessDenied" in action["error"]["code"]
     assert "sagemaker:DeleteApp" in action["error"]["hint"]
-    assert data["state"] in ("failed", "warning", "stopping")
+    assert data["state"] == "failed"
 
 
 # --- settings --------------------------------------------------------------------------------
@@ -378,130 +379,127 @@ async def test_choice_persists_across_restart(
     assert second is not jp_serverapp
     monitor = monitor_of(second)
     assert monitor.enabled is False and monitor.timeout_minutes == 42.5
-    await wait_for(lambda: monitor.checks > 0, 10, "second monitor running")
+    await wait_for(lambda: monitor.checks > 0, 10, "a check of the second monitor")
     assert monitor.snapshot()["state"] == "disabled"
 
 
 # --- save handshake --------------------------------------------------------------------------
+async def _stop_asks_to_save(monitor: Any, clock: FakeClock, jp_fetch: Any, client: str) -> Any:
+    """Past the timeout with `client` connected: the stop starts and asks it to save."""
+    clock.advance(TIMEOUT + CHECK)
+    await get_idle(jp_fetch, client=client)  # the tab polls: connected
+    assert await monitor.check() == "stopping"
+    await wait_for(lambda: monitor.save_request is not None, 5, "save request")
+    req = (await get_idle(jp_fetch, client=client))["save_request"]
+    assert req["reason"] == "idle"
+    return req
+
+
 @pytest.mark.parametrize("idle_env", ["studio"])
-async def test_failed_save_cancels_the_stop(jp_fetch, jp_serverapp, sandbox):
+async def test_failed_save_cancels_the_stop(jp_fetch, jp_serverapp, sandbox, clock):
     monitor = monitor_of(jp_serverapp)
-    await get_idle(jp_fetch, client="tab-1")
-
-    async def save_request() -> Any:
-        return (await get_idle(jp_fetch, client="tab-1"))["save_request"]
-
-    await wait_for(save_request, TIMEOUT_MIN * 60 + 30, "save_request")
-    req = await save_request()
-    await post(
-        jp_fetch,
-        "costwidget",
-        "api",
-        "idle",
-        "saved",
-        body={
-            "id": req["id"],
-            "client": "tab-1",
-            "ok": False,
-            "error": "Untitled.ipynb: disk full",
-        },
-    )
-    await wait_for(lambda: monitor.last_action is not None, 10, "cancelled")
+    req = await _stop_asks_to_save(monitor, clock, jp_fetch, "tab-1")
+    body = {"id": req["id"], "client": "tab-1", "ok": False, "error": "Untitled.ipynb: disk full"}
+    await post(jp_fetch, "costwidget", "api", "idle", "saved", body=body)
+    await monitor.stop_task
     action = (await get_idle(jp_fetch, client="tab-1"))["last_action"]
     assert action["ok"] is False and action["cancelled"] is True
-    assert "disk full" in action["message"]
+    assert action["message"] == "Stop cancelled: Untitled.ipynb: disk full"
     assert sandbox.calls().get("sagemaker.DeleteApp", 0) == 0
 
 
 @pytest.mark.parametrize("idle_env", ["studio"])
-async def test_unacknowledged_save_cancels_after_timeout(jp_fetch, jp_serverapp, sandbox):
+async def test_unacknowledged_save_cancels_after_the_save_timeout(
+    jp_fetch, jp_serverapp, sandbox, clock
+):
     monitor = monitor_of(jp_serverapp)
-    await get_idle(jp_fetch, client="silent-tab")  # registers, then never answers
-    await wait_for(lambda: monitor.save_request is not None, TIMEOUT_MIN * 60 + 30, "save_request")
-    asked = time.time()
-    await wait_for(lambda: monitor.last_action is not None, 20, "cancelled")
-    assert time.time() - asked >= 2.0 - 0.2  # idle_save_timeout_seconds
+    await _stop_asks_to_save(monitor, clock, jp_fetch, "silent-tab")
+    clock.advance(SAVE_TIMEOUT - 1)
+    await wait_for(lambda: True, 1, "a turn of the loop")
+    assert not monitor.stop_task.done()  # 19 s: still waiting for the tab
+    clock.advance(1)
+    await monitor.stop_task
     action = monitor.last_action
-    assert action["cancelled"] is True and "did not confirm" in action["message"]
+    assert action["cancelled"] is True
+    assert action["message"] == (
+        "Stop cancelled: 1 open JupyterLab tab(s) did not confirm saving within 20 s "
+        "(c.CostWidget.idle_save_timeout_seconds)."
+    )
     assert sandbox.calls().get("sagemaker.DeleteApp", 0) == 0
 
 
 @pytest.mark.parametrize("idle_env", ["studio"])
-async def test_acknowledged_save_then_stop(jp_fetch, jp_serverapp, sandbox):
-    await get_idle(jp_fetch, client="tab-ok")
-
-    async def save_request() -> Any:
-        return (await get_idle(jp_fetch, client="tab-ok"))["save_request"]
-
-    await wait_for(save_request, TIMEOUT_MIN * 60 + 30, "save_request")
-    req = await save_request()
+async def test_acknowledged_save_then_stop(jp_fetch, jp_serverapp, sandbox, clock):
+    monitor = monitor_of(jp_serverapp)
+    req = await _stop_asks_to_save(monitor, clock, jp_fetch, "tab-ok")
     assert sandbox.calls().get("sagemaker.DeleteApp", 0) == 0  # nothing before the ack
-    await post(
-        jp_fetch,
-        "costwidget",
-        "api",
-        "idle",
-        "saved",
-        body={"id": req["id"], "client": "tab-ok", "ok": True},
-    )
-    await wait_for(lambda: sandbox.calls().get("sagemaker.DeleteApp", 0) == 1, 20, "DeleteApp")
+    body = {"id": req["id"], "client": "tab-ok", "ok": True}
+    await post(jp_fetch, "costwidget", "api", "idle", "saved", body=body)
+    await monitor.stop_task
+    assert sandbox.calls().get("sagemaker.DeleteApp", 0) == 1
+    assert monitor.last_action["ok"] is True
 
 
 # --- scheduled stop ----------------------------------------------------------------------------
-@pytest.mark.parametrize("idle_env", ["studio"])
-@pytest.mark.parametrize(
-    "idle_config",
-    [{"idle_enabled": False, "stop_schedule": "daily 03:00", "stop_schedule_timezone": "UTC"}],
-)
-async def test_scheduled_stop_fires_even_when_auto_stop_is_off(jp_fetch, jp_serverapp, sandbox):
-    from datetime import datetime, timedelta, timezone
+SCHEDULE = {"idle_enabled": False, "stop_schedule": "daily 03:00", "stop_schedule_timezone": "UTC"}
 
+
+def _at_two_am(monitor: Any, clock: FakeClock) -> float:
+    """Set the clock to 02:00 UTC; returns 03:00, the next scheduled stop."""
+    clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc).timestamp())
+    monitor.schedule_next = monitor.schedule.next_after(
+        datetime.fromtimestamp(clock.now, timezone.utc)
+    )
+    return clock.now + 3600
+
+
+@pytest.mark.parametrize("idle_env", ["studio"])
+@pytest.mark.parametrize("idle_config", [SCHEDULE])
+async def test_scheduled_stop_fires_even_when_auto_stop_is_off(
+    jp_fetch, jp_serverapp, sandbox, clock
+):
     monitor = monitor_of(jp_serverapp)
-    first = monitor.schedule_next
-    assert first is not None and first.hour == 3
-    # Bring the next occurrence close instead of waiting for 03:00.
-    monitor.schedule_next = datetime.now(timezone.utc) + timedelta(seconds=2)
-    await wait_for(lambda: sandbox.calls().get("sagemaker.DeleteApp", 0) == 1, 30, "DeleteApp")
-    await wait_for(lambda: monitor.last_action is not None, 10, "last_action")
+    due = _at_two_am(monitor, clock)
+    stopped_at, _ = await checks_until(monitor, clock, due + 3 * CHECK, CHECK)
+    assert stopped_at == due  # 03:00 is a check time of this walk
+    assert sandbox.calls().get("sagemaker.DeleteApp", 0) == 1
     assert monitor.last_action["reason"] == "schedule" and monitor.last_action["ok"] is True
     data = await get_idle(jp_fetch)
     assert data["enabled"] is False
-    assert datetime.fromisoformat(data["schedule"]["next"]) > datetime.now(timezone.utc)
+    assert data["schedule"]["next"] == "2026-12-03T03:00:00+00:00"
 
 
 @pytest.mark.parametrize("idle_env", ["studio"])
-@pytest.mark.parametrize(
-    "idle_config",
-    [{"idle_enabled": False, "stop_schedule": "daily 03:00", "stop_schedule_timezone": "UTC"}],
-)
-async def test_keep_running_skips_a_scheduled_stop(jp_fetch, jp_serverapp, sandbox):
-    from datetime import datetime, timedelta, timezone
-
+@pytest.mark.parametrize("idle_config", [SCHEDULE])
+async def test_keep_running_skips_a_scheduled_stop(jp_fetch, jp_serverapp, sandbox, clock):
     monitor = monitor_of(jp_serverapp)
-    monitor.schedule_next = datetime.now(timezone.utc) + timedelta(seconds=3)
-    await wait_for(lambda: monitor.current_state == "warning", 10, "schedule warning")
+    due = _at_two_am(monitor, clock)
+    clock.set(due - 60)
+    assert await monitor.check() == "warning"
     data = await post(jp_fetch, "costwidget", "api", "idle", "keepalive", body={})
-    assert datetime.fromisoformat(data["schedule"]["next"]).hour == 3  # skipped to the next
-    started = time.time()
-    while time.time() < started + 3 + 3 * CHECK:
-        assert monitor.current_state != "stopping"
-        await asyncio.sleep(CHECK)
-    assert sandbox.calls().get("sagemaker.DeleteApp", 0) == 0
+    assert data["schedule"]["next"] == "2026-12-03T03:00:00+00:00"  # skipped to the next
+    stopped_at, _ = await checks_until(monitor, clock, due + 3 * CHECK, CHECK)
+    assert stopped_at is None and sandbox.calls().get("sagemaker.DeleteApp", 0) == 0
 
 
 @pytest.mark.parametrize(
-    "idle_config", [{"idle_max_busy_hours": 2 / 3600, "idle_local_action": "kernels"}]
+    "idle_config", [{"idle_max_busy_hours": 1.0, "idle_local_action": "kernels"}]
 )
-async def test_busy_kernel_ceiling(jp_fetch, jp_ws_fetch, jp_serverapp):
-    # The admin lets a busy kernel hold the server for 2 s at most; then it is stopped busy.
+async def test_busy_kernel_ceiling(jp_fetch, jp_ws_fetch, jp_serverapp, clock):
+    # The admin lets a busy kernel hold the server for an hour at most; then it is stopped busy.
     monitor = monitor_of(jp_serverapp)
     km = jp_serverapp.kernel_manager
     r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
     kid = json.loads(r.body)["id"]
     ws = await jp_ws_fetch("api", "kernels", kid, "channels")
-    await execute(ws, "import time; time.sleep(120)")
-    await wait_for(lambda: km.get_kernel(kid).execution_state == "busy", 30, "kernel busy")
-    await wait_for(lambda: monitor.last_action is not None, 60, "stop despite the busy kernel")
+    await execute(ws, "import time; time.sleep(600)")
+    await wait_for(lambda: km.get_kernel(kid).execution_state == "busy", 30, "busy kernel")
+    clock.set(time.time())
+    busy_from = clock.now
+    stopped_at, _ = await checks_until(monitor, clock, busy_from + 3600 + TIMEOUT + CHECK, CHECK)
+    # Held for the hour (give or take the kernel's own start), then one timeout.
+    assert stopped_at is not None
+    assert busy_from + 3600 - CHECK + TIMEOUT <= stopped_at <= busy_from + 3600 + TIMEOUT + CHECK
     assert monitor.last_action["kernels"] == [kid]
     assert kid not in km.list_kernel_ids()
     ws.close()
@@ -518,15 +516,12 @@ def fake_nvidia_smi(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
 
 
-async def test_gpu_in_use_blocks(fake_nvidia_smi, jp_serverapp):
+async def test_gpu_in_use_blocks(fake_nvidia_smi, jp_serverapp, clock):
     monitor = monitor_of(jp_serverapp)
-    await wait_for(lambda: any(b.kind == "gpu" for b in monitor.blockers), 10, "gpu blocker")
-    gpu = next(b for b in monitor.blockers if b.kind == "gpu")
-    assert "87" in gpu.detail
-    started = time.time()
-    while time.time() < started + TIMEOUT_MIN * 60 + 2 * CHECK:
-        assert monitor.last_action is None and monitor.current_state == "active"
-        await asyncio.sleep(CHECK)
+    stopped_at, seen = await checks_until(monitor, clock, clock.now + 2 * TIMEOUT, 10 * CHECK)
+    assert stopped_at is None and {state for _, state in seen} == {"active"}
+    gpu = [b for b in monitor.blockers if b.kind == "gpu"]
+    assert [(b.name, b.detail) for b in gpu] == [("GPU", "utilization 87%")]
 
 
 async def test_idle_api_requests_are_not_server_activity(jp_fetch, jp_serverapp):

@@ -19,6 +19,9 @@ from typing import Any
 
 import pytest
 
+from .fake_clock import FakeClock
+from .idle_helpers import checks_until as run_checks
+from .idle_helpers import drive, monitor_of
 from .kernel_messages import execute_request
 
 TIMEOUT_MIN = 30.0
@@ -38,17 +41,6 @@ SCENARIO: dict[str, Any] = {
     ],
     "me": {"domain": DOMAIN, "space": "alice-space", "app_type": "JupyterLab"},
 }
-
-
-class FakeClock:
-    """Seconds since the epoch, starting at the real time (real kernels' and terminals'
-    timestamps stay comparable) and moved only by the test."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -76,27 +68,11 @@ def jp_server_config(costwidget_server_config, sandbox, tmp_path, idle_config):
 
 @pytest.fixture
 def clock(jp_serverapp) -> FakeClock:
-    fake = FakeClock()
-    monitor_of(jp_serverapp).clock = fake
-    return fake
-
-
-def monitor_of(serverapp: Any) -> Any:
-    return serverapp.web_app.settings["costwidget"].idle
+    return drive(monitor_of(jp_serverapp))
 
 
 async def checks_until(monitor: Any, clock: FakeClock, until: float) -> tuple[float | None, list]:
-    """Check every CHECK fake seconds up to `until`. Returns the fake time of the check that
-    began a stop (None: no stop) and the (time, state) of every check."""
-    seen = []
-    while clock.now < until:
-        clock.now = min(until, clock.now + CHECK)
-        state = await monitor.check()
-        seen.append((clock.now, state))
-        if state == "stopping":
-            await monitor.stop_task
-            return clock.now, seen
-    return None, seen
+    return await run_checks(monitor, clock, until, CHECK)
 
 
 def assert_stop_in_window(
