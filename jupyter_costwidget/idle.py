@@ -17,11 +17,8 @@ environment's billable app.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import os
-import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -30,6 +27,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from . import idle_actions
+from .idle_choice import ChoiceStore
+from .idle_probes import ProcessProbes
 from .schedule import Schedule, ScheduleError
 
 if TYPE_CHECKING:
@@ -42,7 +41,6 @@ STATE_FILE = "idle.json"
 # Front-ends report user input at most once a minute; accept a little faster, never a flood.
 ACTIVITY_MIN_INTERVAL = 10.0
 GPU_BUSY_PERCENT = 5.0
-NVIDIA_SMI_TIMEOUT = 10.0
 
 
 class IdleInputError(ValueError):
@@ -100,6 +98,7 @@ class IdleMonitor:
         state: CostWidgetState,
         stop_app: StopApp | None = None,
         wait_event: WaitEvent | None = None,
+        probes: ProcessProbes | None = None,
     ) -> None:
         self.state = state
         # What a stop does (this environment's AWS stop by default) and how the save step
@@ -128,8 +127,10 @@ class IdleMonitor:
         self.stop_reason: str | None = None
         self.checks = 0
         self._busy_since: dict[str, float] = {}
-        self._procs: dict[int, Any] = {}
-        self._nvidia_smi = shutil.which("nvidia-smi")
+        self.probes = probes or ProcessProbes()
+        self.choice = ChoiceStore(
+            os.path.join(self.config.resolved_state_dir(), STATE_FILE), self.log
+        )
         self._task: asyncio.Task[None] | None = None
         self._stop_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -225,21 +226,8 @@ class IdleMonitor:
         self._save_choice()
         self.wake()
 
-    def _state_path(self) -> str:
-        return os.path.join(self.config.resolved_state_dir(), STATE_FILE)
-
     def _load_choice(self) -> None:
-        path = self._state_path()
-        try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError) as exc:
-            self.log.warning("costwidget idle: ignoring unreadable %s (%s)", path, exc)
-            return
-        if not isinstance(data, dict):
-            return
+        data = self.choice.load()
         enabled = data.get("enabled")
         if isinstance(enabled, bool):
             self.enabled = enabled or bool(self.config.idle_enforced)
@@ -250,16 +238,7 @@ class IdleMonitor:
             self.timeout_minutes = min(hi, max(lo, float(timeout)))
 
     def _save_choice(self) -> None:
-        path = self._state_path()
-        data = {"enabled": self.enabled, "timeout_minutes": self.timeout_minutes}
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".idle-", suffix=".json", dir=os.path.dirname(path))
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh)
-            os.replace(tmp, path)  # atomic: a crash leaves the old or the new file, never half
-        except OSError as exc:
-            self.log.warning("costwidget idle: could not save %s (%s)", path, exc)
+        self.choice.save({"enabled": self.enabled, "timeout_minutes": self.timeout_minutes})
 
     # --- inputs from front-ends ------------------------------------------------------------
     def register_client(self, client_id: str, unsaved: list[str] | None = None) -> None:
@@ -532,7 +511,7 @@ class IdleMonitor:
     async def _collect_process_blockers(self) -> list[Blocker]:
         blockers: list[Blocker] = []
         if self.config.idle_cpu_percent > 0:
-            cpu = await self.state.run_blocking(self._cpu_percent)
+            cpu = await self.state.run_blocking(self.probes.cpu_percent)
             if cpu is not None and cpu > self.config.idle_cpu_percent:
                 blockers.append(
                     Blocker(
@@ -543,8 +522,8 @@ class IdleMonitor:
                         ongoing=True,
                     )
                 )
-        if self._nvidia_smi:
-            gpu = await self._gpu_percent()
+        if self.probes.nvidia_smi:
+            gpu = await self.probes.gpu_percent()
             if gpu is not None and gpu > GPU_BUSY_PERCENT:
                 blockers.append(
                     Blocker(
@@ -552,60 +531,6 @@ class IdleMonitor:
                     )
                 )
         return blockers
-
-    def _cpu_percent(self) -> float | None:
-        """CPU of the server's descendants (kernels, terminal programs), % of one core.
-
-        The server's own process is excluded: its work is answering requests and this check.
-        Process objects are kept between checks so psutil measures since the last check.
-        """
-        try:
-            import psutil
-        except ImportError:
-            return None
-        try:
-            children = psutil.Process().children(recursive=True)
-        except psutil.Error:
-            return None
-        total = 0.0
-        alive: dict[int, Any] = {}
-        for child in children:
-            proc = self._procs.get(child.pid)
-            if proc is None:
-                proc = child
-                try:
-                    proc.cpu_percent(None)  # first call primes the counter
-                except psutil.Error:
-                    continue
-                alive[child.pid] = proc
-                continue
-            try:
-                total += proc.cpu_percent(None)
-                alive[child.pid] = proc
-            except psutil.Error:
-                continue
-        self._procs = alive
-        return total
-
-    async def _gpu_percent(self) -> float | None:
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                self._nvidia_smi or "nvidia-smi",
-                "--query-gpu=utilization.gpu",
-                "--format=csv,noheader,nounits",
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
-            out, _ = await asyncio.wait_for(proc.communicate(), NVIDIA_SMI_TIMEOUT)
-        except (OSError, asyncio.TimeoutError):
-            return None
-        values = []
-        for line in out.decode(errors="replace").splitlines():
-            try:
-                values.append(float(line.strip()))
-            except ValueError:
-                continue
-        return max(values) if values else None
 
     # --- stopping ------------------------------------------------------------------------------
     def _begin_stop(self, reason: str) -> None:

@@ -100,28 +100,18 @@ def stop_call(resource: dict[str, Any]) -> StopCall:
 
 
 def _delete_app_params(resource: dict[str, Any]) -> dict[str, str]:
-    # Prefer explicit fields; fall back to the id "app:<domain>/<space-or-user>/<type>/<name>".
+    # The row's id names the app as the inventory listed it:
+    # "app:<domain>/<space or user profile>/<AppType>/<AppName>". A space app names its space
+    # (the new Studio's apps, and Canvas run in a space); the others their user profile.
     parts = str(resource.get("id") or "").partition(":")[2].split("/")
-    keys = ("domain", "holder", "app_type", "name")
-    from_id = dict(zip(keys, parts, strict=True)) if len(parts) == len(keys) else {}
-    domain_id = resource.get("domain_id") or from_id.get("domain")
-    app_type = resource.get("app_type") or from_id.get("app_type")
-    app_name = resource.get("app_name") or from_id.get("name") or resource.get("name")
-    space = resource.get("space") or resource.get("space_name")
-    user = resource.get("user_profile") or resource.get("user_profile_name")
-    if not space and not user:
-        holder = from_id.get("holder") or resource.get("owner")
-        if app_type in _SPACE_APP_TYPES:
-            space = holder
-        else:
-            user = holder
-    if not (domain_id and app_type and app_name and (space or user)):
+    if len(parts) != 4 or not all(parts):
         raise StopRefused(409, "Not enough is known about this app to delete it.")
-    params = {"DomainId": str(domain_id), "AppType": str(app_type), "AppName": str(app_name)}
-    if space:
-        params["SpaceName"] = str(space)
+    domain_id, holder, app_type, app_name = parts
+    params = {"DomainId": domain_id, "AppType": app_type, "AppName": app_name}
+    if resource.get("space") or app_type in _SPACE_APP_TYPES:
+        params["SpaceName"] = str(resource.get("space") or holder)
     else:
-        params["UserProfileName"] = str(user)
+        params["UserProfileName"] = holder
     return params
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_costwidget.pricing import Price, PriceCatalog, UnknownComponent, UnknownRegion
+from jupyter_costwidget.pricing import catalog as catalog_module
 from jupyter_costwidget.pricing.catalog import _read_cache_file, cache_path, usd_per_hour
 
 
@@ -213,3 +214,30 @@ def test_a_good_cache_overrides_key_by_key(cache_dir):
     assert catalog.lookup("us-east-1", "Hosting", "ml.m5.2xlarge").source == "snapshot"
     # An unreadable directory is no cache at all.
     assert PriceCatalog.load(str(Path(cache_dir) / "absent")).refreshed == {}
+
+
+# --- the bundled snapshot and the names botocore knows ------------------------------------------
+def test_the_snapshot_is_read_once_from_the_package(monkeypatch):
+    monkeypatch.setattr(catalog_module._Snapshot, "_data", None)
+    doc, rows = catalog_module._Snapshot.get()
+    # data/pricing/SOURCES.md: 5,607 rows; the snapshot's effective date 2026-10-01.
+    assert len(rows) == 5607 and doc["effective_date"] == "2026-10-01"
+    # us-east-1,Studio-JupyterLab,ml.g5.xlarge,1.41,Hrs,USE1-Studio:JupyterLab-ml.g5.xlarge,S1
+    assert rows[("us-east-1", "Studio-JupyterLab", "ml.g5.xlarge")] == (
+        "1.41", "Hrs", "USE1-Studio:JupyterLab-ml.g5.xlarge", "S1", "snapshot", "2026-09-24"
+    )  # fmt: skip
+    assert catalog_module._Snapshot.get()[1] is rows
+
+
+def test_aws_regions_of_every_partition(monkeypatch):
+    monkeypatch.setattr(catalog_module, "_aws_regions", None)
+    regions = catalog_module.known_aws_regions()
+    assert {"us-east-1", "ap-northeast-1", "cn-north-1", "us-gov-west-1"} <= regions
+    assert "mars-1" not in regions
+    assert catalog_module.known_aws_regions() is regions
+
+
+def test_the_cache_lives_in_the_jupyter_data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path))
+    assert catalog_module.default_cache_dir() == str(tmp_path / "costwidget" / "prices")
+    assert cache_path("/x", "eu-west-1") == "/x/eu-west-1.json"

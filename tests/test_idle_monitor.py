@@ -84,7 +84,7 @@ class Rig:
         self.monitor = IdleMonitor(
             self.state, stop_app=self._stop, wait_event=self.clock.wait_event
         )
-        self.monitor._nvidia_smi = None
+        self.monitor.probes.nvidia_smi = None
 
     async def _stop(self, state: Any, monitor: IdleMonitor) -> dict[str, Any]:
         self.stops.append((monitor.stop_reason or "", self.clock.now))
@@ -236,7 +236,7 @@ async def test_user_input_restarts_the_clock_and_is_throttled(rig):
 async def test_cpu_work_holds_the_clock(rig):
     r = rig(idle_cpu_percent=20.0)
     cpu = {"percent": 20.5}
-    r.monitor._cpu_percent = lambda: cpu["percent"]
+    r.monitor.probes.cpu_percent = lambda: cpu["percent"]
     assert await r.first_stop(60, 2 * TIMEOUT, step=60) is None
     cpu["percent"] = 20.0  # at the threshold: not above it, so not work
     assert await r.first_stop(2 * TIMEOUT + 1, 3 * TIMEOUT - 1, step=60) is None
@@ -617,9 +617,198 @@ async def test_gpu_use_holds_the_clock(rig, tmp_path, monkeypatch):
     tool.write_text("#!/bin/sh\necho 3\necho 87\n")  # two GPUs: the busiest counts
     tool.chmod(0o755)
     r = rig()
-    r.monitor._nvidia_smi = str(tool)
+    r.monitor.probes.nvidia_smi = str(tool)
     assert await r.check_at(2 * TIMEOUT) == "active"
     gpu = [b for b in r.monitor.blockers if b.kind == "gpu"]
     assert [(b.name, b.detail) for b in gpu] == [("GPU", "utilization 87%")]
     tool.write_text("#!/bin/sh\necho 5\n")  # at the threshold: idle
     assert await r.check_at(3 * TIMEOUT) == "stopping"
+
+
+# --- what it says in the server log ---------------------------------------------------------------
+def _idle_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "costwidget idle" in r.getMessage()]
+
+
+async def test_the_log_of_a_stop(rig, caplog):
+    caplog.set_level(logging.INFO, logger="test-idle")
+    r = rig()
+    r.clock.set(T0 + TIMEOUT - 10)
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + TIMEOUT)
+    await r.monitor.check()
+    await _yield()
+    r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
+    await r.monitor.stop_task
+    assert _idle_lines(caplog) == [
+        "costwidget idle: asking 1 front-end(s) to save",
+        "costwidget idle: stopped (idle): stopped",
+    ]
+
+
+async def test_the_log_of_a_dry_run_a_cancel_and_a_failure(rig, caplog):
+    from jupyter_costwidget.idle_actions import StopFailed
+
+    caplog.set_level(logging.INFO, logger="test-idle")
+    r = rig()
+
+    async def dry(state, monitor):
+        return {"summary": "dry run, would have deleted app s/JupyterLab/default", "dry_run": True}
+
+    r.monitor.stop_app = dry
+    await r.check_at(TIMEOUT)
+    r.clock.set(T0 + 2 * TIMEOUT - 5)
+    r.monitor.register_client("tab-1", [])
+    await r.check_at(2 * TIMEOUT)  # the last stop's outcome stands: "stopped", no new stop
+    r.monitor.report_activity()
+    await r.check_at(2 * TIMEOUT + 1)
+    r.clock.set(T0 + 3 * TIMEOUT)
+    r.monitor.register_client("tab-1", [])
+    await r.monitor.check()
+    await _yield()
+    r.monitor.saved(r.monitor.save_request.id, "tab-1", False, "a.ipynb: disk full")
+    await r.monitor.stop_task
+
+    async def failing(state, monitor):
+        raise StopFailed("sagemaker.DeleteApp failed after 3 attempts", None, {})
+
+    r.monitor.stop_app = failing
+    r.monitor.unregister_client("tab-1")
+    await r.check_at(4 * TIMEOUT)
+    assert _idle_lines(caplog) == [
+        "costwidget idle: stopped (idle): dry run, would have deleted app s/JupyterLab/default"
+        " [dry run]",
+        "costwidget idle: asking 1 front-end(s) to save",
+        "costwidget idle: stop cancelled: Stop cancelled: a.ipynb: disk full",
+        "costwidget idle: stop failed: sagemaker.DeleteApp failed after 3 attempts",
+    ]
+
+
+async def test_a_held_stop_is_logged_once_per_hold(rig, caplog):
+    r = rig()
+    r.monitor.register_client("tab-9f3e2a1b77", ["draft.ipynb"])
+    for t in (TIMEOUT - 1, TIMEOUT, TIMEOUT + 30, TIMEOUT + 60):
+        assert await r.check_at(t) == "active"
+    # The user is back: the tab polls (nothing unsaved) and types; no hold at that check.
+    r.clock.set(T0 + TIMEOUT + 100)
+    r.monitor.register_client("tab-9f3e2a1b77", [])
+    r.monitor.report_activity()
+    assert await r.check_at(TIMEOUT + 100) == "active"
+    # Then it goes silent with unsaved work once more: held again, logged again.
+    r.monitor.register_client("tab-9f3e2a1b77", ["notes.md"])
+    assert await r.check_at(2 * TIMEOUT + 100) == "active"
+    held = [line for line in _idle_lines(caplog) if "stop held" in line]
+    assert held == [
+        "costwidget idle: stop held: tab tab-9f3e: unsaved draft.ipynb; the tab has been silent "
+        "for 30 min",
+        "costwidget idle: stop held: tab tab-9f3e: unsaved notes.md; the tab has been silent "
+        "for 30 min",
+    ]
+
+
+async def test_a_tab_released_after_the_maximum_is_logged_once(rig, caplog):
+    r = rig(idle_unsaved_max_hours=1.0)
+    r.monitor.register_client("tab-1", ["a.ipynb"])
+    for t in (3601, 3700, 3800):
+        await r.check_at(t)
+    released = [line for line in _idle_lines(caplog) if "no longer holding" in line]
+    assert released == [
+        "costwidget idle: tab tab-1 has been silent for 60 min with unsaved a.ipynb; no longer "
+        "holding the stop (c.CostWidget.idle_unsaved_max_hours)"
+    ]
+
+
+# --- details ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(0, "0 s"), (89, "89 s"), (90, "2 min"), (5399, "90 min"), (5400, "1.5 h"), (7200, "2.0 h")],
+)
+async def test_how_long_ago_is_said(rig, seconds, said):
+    r = rig(idle_timeout_minutes=120.0)
+    r.kernels.kernels["k1"] = Kernel(last_activity=r.at(0))
+    await r.check_at(seconds)
+    details = [b.detail for b in r.monitor.blockers]
+    assert details == ([f"activity {said} ago"] if seconds < 7200 else [])
+
+
+async def test_naive_timestamps_are_utc_and_missing_ones_are_ignored(rig):
+    r = rig()
+    naive = r.at(1000).replace(tzinfo=None)
+    r.kernels.kernels["k1"] = Kernel(last_activity=naive)
+    r.kernels.kernels["k2"] = SimpleNamespace()  # a kernel that reports nothing
+    assert await r.check_at(1000 + TIMEOUT - 1) == "warning"
+    assert [b.name for b in r.monitor.blockers] == ["python3 k1"]
+    assert await r.check_at(1000 + TIMEOUT) == "stopping"
+
+
+async def test_recent_terminal_use_holds_a_scheduled_stop_for_a_minute(rig):
+    r = rig(
+        idle_enabled=False,
+        idle_check_seconds=10.0,
+        stop_schedule="daily 10:00",
+        stop_schedule_timezone="UTC",
+    )
+    due = 3600.0
+    r.terminals["7"] = SimpleNamespace(last_activity=r.at(due - 59))
+    assert await r.check_at(due) == "disabled"  # typed 59 s ago: held
+    assert [(b.kind, b.name, b.detail) for b in r.monitor.blockers] == [
+        ("terminal", "terminal 7", "input or output 59 s ago")
+    ]
+    r.terminals["7"] = SimpleNamespace(last_activity=r.at(due - 60))
+    assert await r.check_at(due) == "stopping"  # 60 s ago: no longer holds it
+
+
+async def test_busy_work_holds_a_scheduled_stop_and_the_keepalive_too(rig):
+    r = rig(idle_enabled=False, stop_schedule="daily 10:00", stop_schedule_timezone="UTC")
+    r.clock.set(T0 + 3000)
+    r.monitor.keep_running(15)  # until 09:65 = 10:05
+    assert await r.check_at(3600) == "disabled"
+    assert await r.check_at(3600 + 300) == "stopping"  # the keep-alive ended at 10:05
+
+
+async def test_activity_reports_without_a_stop_running_change_nothing_else(rig):
+    r = rig()
+    assert r.monitor.report_activity() is True
+    assert r.monitor.save_request is None and r.monitor.stop_task is None
+    r.monitor.unregister_client("never-seen")
+    with pytest.raises(IdleInputError):
+        r.monitor.saved("no-such-request", "tab-1", True, None)
+
+
+async def test_setup_makes_the_monitor_a_service(rig):
+    from jupyter_costwidget import idle
+
+    r = rig()
+    idle.setup(r.state)
+    assert isinstance(r.state.idle, IdleMonitor)
+    assert r.state.services["idle"] is r.state.idle
+    assert r.state.idle.stop_app is idle.idle_actions.stop_this_app
+
+
+async def test_enforced_overrides_a_saved_off(rig, tmp_path):
+    (tmp_path / "idle.json").write_text(json.dumps({"enabled": False, "timeout_minutes": 10}))
+    r = rig(idle_enforced=True)
+    assert r.monitor.enabled is True and r.monitor.timeout_minutes == 10.0
+    (tmp_path / "idle.json").write_text(json.dumps({"enabled": "no", "timeout_minutes": True}))
+    r = rig()
+    assert r.monitor.enabled is True and r.monitor.timeout_minutes == 30.0
+
+
+async def test_the_choice_file_when_it_is_bad_or_cannot_be_written(tmp_path, caplog):
+    from jupyter_costwidget.idle_choice import ChoiceStore
+
+    log = logging.getLogger("test-idle")
+    path = tmp_path / "idle.json"
+    store = ChoiceStore(str(path), log)
+    assert store.load() == {}
+    path.write_text("{not json")
+    assert store.load() == {}
+    assert f"costwidget idle: ignoring unreadable {path}" in caplog.text
+    path.write_text("[1, 2]")
+    assert store.load() == {}
+    store.save({"enabled": True, "timeout_minutes": 15.0})
+    assert json.loads(path.read_text()) == {"enabled": True, "timeout_minutes": 15.0}
+    assert [p.name for p in tmp_path.iterdir()] == ["idle.json"]  # no temporary file left
+    blocked = ChoiceStore(str(path / "inside-a-file.json"), log)
+    blocked.save({"enabled": False})
+    assert f"costwidget idle: could not save {path / 'inside-a-file.json'}" in caplog.text

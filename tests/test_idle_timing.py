@@ -140,7 +140,7 @@ async def test_terminal_output(jp_fetch, jp_ws_fetch, jp_serverapp, sandbox, clo
 async def test_cpu(jp_serverapp, sandbox, clock):
     monitor = monitor_of(jp_serverapp)
     cpu = {"percent": 95.0}
-    monitor._cpu_percent = lambda: cpu["percent"]  # this machine's real CPU is not the test's
+    monitor.probes.cpu_percent = lambda: cpu["percent"]  # this machine's real CPU is not the test's
     start = clock.now
     stopped_at, _ = await checks_until(monitor, clock, start + 2 * TIMEOUT)
     assert stopped_at is None  # busy for two timeouts: never stopped

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from jupyter_costwidget import resources as r
+from jupyter_costwidget.pricing import Price
 from jupyter_costwidget.spend import Thresholds, compute_spend, format_hours, hours_between
 
 from .test_spend_math import ALICE_CTX, NOW, REGION, ago, by_id, lookup, scenario
@@ -15,7 +17,7 @@ from .test_spend_math import ALICE_CTX, NOW, REGION, ago, by_id, lookup, scenari
 SNAPSHOT_PRICE = {"unit": "Hrs", "price_source": "snapshot", "price_date": "2026-09-22"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def result():
     return compute_spend(scenario(), ALICE_CTX, REGION, lookup, NOW, Thresholds(24, 12))
 
@@ -233,3 +235,184 @@ def test_hours_and_their_wording():
     assert format_hours(48) == "2.0 days"
     assert format_hours(0.5) == "30 min"
     assert format_hours(1) == "1.0 h"
+
+
+# --- a second scenario: estimates, derived prices, warm pools and the boundaries ----------------
+# Its own made-up table (USD per hour):
+#   ("Training", "ml.g5.xlarge")        1.5   list
+#   ("Notebook", "ml.g5.2xlarge")       1.2   derived (from another component's price)
+#   ("Canvas", "") in this region       4.0   an estimate borrowed from another region
+#   ("TrainingWarmPool", *)             none: a warm pool falls back to Training
+DERIVED_NOTE = "Derived: AWS prices compute the same for notebook instances and Studio."
+SECOND = {
+    ("Training", "ml.g5.xlarge"): Price(1.5, "Hrs", 1.5, "snapshot", "2026-09-22", "T"),
+    ("Notebook", "ml.g5.2xlarge"): Price(
+        1.2, "Hrs", 1.2, "derived", "2026-09-22", "T", False, f"from S1; {DERIVED_NOTE}"
+    ),
+    ("Canvas", ""): Price(4.0, "Hrs", 4.0, "snapshot", "2026-09-22", "T", True, "estimate"),
+}
+
+
+def second_lookup(region: str, component: str, instance_type: str = "") -> Price | None:
+    if component == "Broken":
+        raise ValueError("unknown component")  # an unknown name is an unknown price
+    return SECOND.get((component, instance_type))
+
+
+def _res(rid: str, kind: str, hours: float, usages: list, **extra) -> r.Resource:
+    return r.Resource(
+        id=rid,
+        kind=kind,
+        name=rid.split(":")[1],
+        status=extra.pop("status", "InService"),
+        started_at=ago(hours),
+        usages=usages,
+        **extra,
+    )
+
+
+def second_scenario() -> list[r.Resource]:
+    return [
+        _res(
+            "training-warm-pool:tune",
+            r.TRAINING_WARM_POOL,
+            0.5,
+            [r.Usage("TrainingWarmPool", "ml.g5.xlarge", 2.0, fallback="Training")],
+            status="Available",
+            instance_type="ml.g5.xlarge",
+            count=2,
+            facts={"keep_alive_seconds": 3600},
+        ),
+        _res(
+            "notebook-instance:gpu-nb",
+            r.NOTEBOOK_INSTANCE,
+            12.0,  # exactly the long-running threshold: not yet
+            [r.Usage("Notebook", "ml.g5.2xlarge", 1.0, note="from the describe call")],
+            instance_type="ml.g5.2xlarge",
+            facts={"notes": ["a fact's note"]},
+        ),
+        _res(
+            "app:d-1/bob/Canvas/default",
+            r.APP,
+            1.0,
+            [r.Usage("Canvas")],
+            app_type="Canvas",
+            owner=None,
+        ),
+        _res(
+            "endpoint:fresh", r.ENDPOINT, 24.0, [r.Usage("Broken", "x")], facts={"invocations": 0}
+        ),
+        _res(
+            "endpoint:creating", r.ENDPOINT, 48.0, [], status="Creating", facts={"invocations": 0}
+        ),
+        _res(
+            "app:d-1/bob/JupyterServer/default",
+            r.APP,
+            5.0,
+            [r.Usage(None, "system")],
+            app_type="JupyterServer",
+        ),
+        _res("efs:fs-live", r.EFS, 100.0, [], facts={"orphaned": False}),
+    ]
+
+
+@pytest.fixture
+def second():
+    result = compute_spend(
+        second_scenario(), ALICE_CTX, REGION, second_lookup, NOW, Thresholds(24, 12)
+    )
+    return result, by_id(result)
+
+
+def test_a_warm_pool_is_priced_as_training_and_warned(second):
+    result, rows = second
+    pool = rows["training-warm-pool:tune"]
+    # No TrainingWarmPool price: Training ml.g5.xlarge 1.5 $/h x 2 instances = 3.0 $/h,
+    # an estimate; 0.5 h so far = 1.5 $.
+    assert (pool["per_hour"], pool["accrued"]) == (3.0, 1.5)
+    assert (pool["price_known"], pool["price_estimate"], pool["price_source"]) == (
+        True,
+        True,
+        "list",
+    )
+    assert pool["price_parts"] == [
+        {
+            "component": "TrainingWarmPool",
+            "instance_type": "ml.g5.xlarge",
+            "quantity": 2.0,
+            "kind": "compute",
+            "priced_as": "Training",
+            "usd_per_hour": 3.0,
+            "unit_price": 1.5,
+            "unit": "Hrs",
+            "price_source": "snapshot",
+            "price_date": "2026-09-22",
+        }
+    ]
+    assert pool["notes"] == [
+        "No TrainingWarmPool price for ml.g5.xlarge here: estimated at the Training price of "
+        "the same instance type."
+    ]
+    warning = next(w for w in result["warnings"] if w["code"] == "warm-pool-idle")
+    # Kept alive 3600 s = 1 h, 0.5 h of it used: 0.5 h = 30 min left.
+    assert warning == {
+        "code": "warm-pool-idle",
+        "severity": "warning",
+        "message": "The warm pool of training job tune has kept 2 x ml.g5.xlarge for 30 min "
+        "with no job on it. It is kept for another 30 min unless stopped. Stop it if no job "
+        "will reuse it.",
+        "resource_id": "training-warm-pool:tune",
+    }
+
+
+def test_a_derived_price_is_marked_and_its_rule_noted(second):
+    _, rows = second
+    nb = rows["notebook-instance:gpu-nb"]
+    # ("Notebook", "ml.g5.2xlarge") 1.2 $/h, derived; 12 h: 14.4 $.
+    assert (nb["per_hour"], nb["accrued"], nb["price_source"]) == (1.2, 14.4, "derived")
+    assert nb["price_estimate"] is False
+    assert nb["notes"] == ["a fact's note", "from the describe call", DERIVED_NOTE]
+    # 12.0 h is not more than the 12 h threshold: no long-running warning yet.
+    assert nb["warnings"] == []
+
+
+def test_an_estimated_canvas_without_an_owner(second):
+    result, rows = second
+    canvas = rows["app:d-1/bob/Canvas/default"]
+    assert (canvas["per_hour"], canvas["price_estimate"]) == (4.0, True)
+    warning = next(w for w in result["warnings"] if w["code"] == "canvas-running")
+    assert warning["message"] == (
+        "Canvas of an unknown user has been running for 1.0 h (about $4.00 so far). Canvas "
+        "bills $4.00/h until its owner logs out or an admin deletes the app."
+    )
+
+
+def test_unknown_names_free_parts_and_empty_usages(second):
+    result, rows = second
+    fresh = rows["endpoint:fresh"]
+    assert (fresh["per_hour"], fresh["price_known"]) == (None, False)
+    # Idle for exactly the 24 h window: warned.
+    assert fresh["warnings"] == ["endpoint-idle", "price-unknown"]
+    creating = rows["endpoint:creating"]
+    # Not in service: not idle-warned; no usages at all: unknown, named by itself.
+    assert creating["warnings"] == ["price-unknown"] and creating["per_hour"] is None
+    messages = {w["resource_id"]: w["message"] for w in result["warnings"]}
+    assert messages["endpoint:creating"] == (
+        "No price known for creating in this region (creating)."
+    )
+    assert messages["endpoint:fresh"] == "No price known for Broken x in this region (fresh)."
+    free = rows["app:d-1/bob/JupyterServer/default"]
+    assert free["per_hour"] == 0.0 and free["price_known"] is True
+    assert free["price_parts"] == [
+        {"component": None, "instance_type": "system", "quantity": 1.0, "kind": "compute",
+         "usd_per_hour": 0.0}
+    ]  # fmt: skip
+    assert rows["efs:fs-live"]["warnings"] == ["price-unknown"]  # not orphaned
+    # Rows by rate: 4.0, 3.0, 1.2, then the rest by id.
+    assert [row["id"] for row in result["resources"]][:3] == [
+        "app:d-1/bob/Canvas/default",
+        "training-warm-pool:tune",
+        "notebook-instance:gpu-nb",
+    ]
+    # region: 4.0 + 3.0 + 1.2 + 0.0 = 8.2 $/h; 4.0 + 1.5 + 14.4 = 19.9 $; three unpriced.
+    assert result["totals"]["region"] == {"per_hour": 8.2, "accrued": 19.9, "unpriced": 3}

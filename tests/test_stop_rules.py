@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_costwidget.stop import NOT_STOPPABLE, StopRefused, check_allowed, stop_call
+from jupyter_costwidget.stop import (
+    NOT_STOPPABLE,
+    StopCall,
+    StopRefused,
+    check_allowed,
+    stop_call,
+    stop_resource,
+)
 
 
 def test_policy_without_aws():
@@ -21,7 +28,7 @@ def test_policy_without_aws():
         assert info.value.status == 403
 
 
-def test_delete_app_plan_prefers_explicit_fields():
+def test_delete_app_names_the_space_or_the_user_profile():
     row = {"id": "app:d-1/alice-space/JupyterLab/default", "kind": "app", "name": "default",
            "app_type": "JupyterLab", "domain_id": "d-1", "space": "alice-space"}  # fmt: skip
     assert stop_call(row).params == {
@@ -32,7 +39,24 @@ def test_delete_app_plan_prefers_explicit_fields():
     }
     classic = {"id": "app:d-1/bob/KernelGateway/ds", "kind": "app", "name": "ds",
                "app_type": "KernelGateway", "domain_id": "d-1", "space": None}  # fmt: skip
-    assert stop_call(classic).params["UserProfileName"] == "bob"
+    assert stop_call(classic) == StopCall(
+        "sagemaker",
+        "DeleteApp",
+        {"DomainId": "d-1", "AppType": "KernelGateway", "AppName": "ds", "UserProfileName": "bob"},
+    )
+    # Canvas in a space (the row says so): the space.
+    canvas = {"id": "app:d-1/team/Canvas/default", "kind": "app", "space": "team"}
+    assert stop_call(canvas).params == {
+        "DomainId": "d-1",
+        "AppType": "Canvas",
+        "AppName": "default",
+        "SpaceName": "team",
+    }
+    for broken in ("app:d-1/bob/KernelGateway", "app:d-1//KernelGateway/ds", "", None):
+        with pytest.raises(StopRefused) as info:
+            stop_call({"id": broken, "kind": "app", "name": "ds"})
+        assert info.value.status == 409
+        assert info.value.message == "Not enough is known about this app to delete it."
     with pytest.raises(StopRefused) as info:
         stop_call({"id": "efs:fs-1", "kind": "efs", "name": "fs-1"})
     assert info.value.status == 409
@@ -93,17 +117,44 @@ def test_delete_app_from_the_id_alone():
     assert info.value.status == 409
 
 
+def test_stop_resource_makes_the_planned_call():
+    calls = []
+
+    class Aws:
+        def call(self, service, operation, **params):
+            calls.append((service, operation, params))
+            return {}
+
+    call = StopCall("sagemaker", "DeleteEndpoint", {"EndpointName": "e1"})
+    assert stop_resource(Aws(), call) == {
+        "action": "sagemaker.DeleteEndpoint",
+        "params": {"EndpointName": "e1"},
+    }
+    assert calls == [("sagemaker", "DeleteEndpoint", {"EndpointName": "e1"})]
+    assert str(StopRefused(409, "why")) == "why"
+
+
 def test_refusals_name_the_setting():
     other = {"id": "endpoint:f", "name": "f", "scopes": ["region"]}
     with pytest.raises(StopRefused) as info:
         check_allowed(other, "mine")
-    assert "is not yours" in info.value.message and "'mine'" in info.value.message
+    assert info.value.message == (
+        "f is not yours; the administrator allows stopping only resources in scope 'mine' "
+        "(c.CostWidget.allow_stop = 'mine')."
+    )
     with pytest.raises(StopRefused) as info:
-        check_allowed(other, "domain")
-    assert "not in this domain" in info.value.message
+        check_allowed({"id": "endpoint:g", "scopes": ["region"]}, "domain")
+    assert info.value.message == (
+        "endpoint:g is not in this domain; the administrator allows stopping only resources in "
+        "scope 'domain' (c.CostWidget.allow_stop = 'domain')."
+    )
     with pytest.raises(StopRefused) as info:
         check_allowed({**other, "scopes": ["mine"]}, "everything")
     assert info.value.status == 403 and "Unknown" in info.value.message
     with pytest.raises(StopRefused) as info:
         check_allowed({**other, "scopes": ["self", "mine", "domain", "region"]}, "none")
-    assert "turned off" in info.value.message
+    assert info.value.message == (
+        "Stopping resources from JupyterLab is turned off by the administrator "
+        "(c.CostWidget.allow_stop = 'none')."
+    )
+    assert info.value.status == 403
