@@ -76,6 +76,9 @@ def report(mutants: Path, doc: Path) -> dict:
 def main() -> int:
     mutants = ROOT / "mutants"
     result = report(mutants, ROOT / "docs" / "testing.md")
+    if not result["modules"]:
+        print("no mutmut results under mutants/: run `mutmut run` first (make mutate)")
+        return 1
     out = ROOT / "bench" / "results" / "mutation.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -12,7 +12,15 @@ from types import SimpleNamespace
 from typing import Any
 
 from jupyter_costwidget.aws import AwsError
-from jupyter_costwidget.context import Context, classify, detect_context, enrich, fill_defaults
+from jupyter_costwidget.context import (
+    Context,
+    classify,
+    detect_context,
+    enrich,
+    fill_defaults,
+    parse_arn,
+    read_metadata,
+)
 
 ARN = "arn:aws:sagemaker:ap-northeast-1:111122223333"
 
@@ -246,3 +254,91 @@ def test_classify_refuses_what_it_cannot_place():
                 "path.",
             }
         ]
+
+
+# --- what the file says against what its ARN says ------------------------------------------------
+def test_the_files_fields_win_over_the_arns_pieces():
+    ctx = classify(
+        {
+            "ResourceArn": f"{ARN}:app/d-arn/arn-space/jupyterlab/arn-app",
+            "DomainId": "d-file",
+            "AppType": "CodeEditor",
+            "SpaceName": "file-space",
+            "ResourceName": "file-app",
+        }
+    )
+    assert (ctx.domain_id, ctx.app_type, ctx.space, ctx.app_name) == (
+        "d-file",
+        "CodeEditor",
+        "file-space",
+        "file-app",
+    )
+    nb = classify({"ResourceArn": f"{ARN}:notebook-instance/arn-name", "ResourceName": "nb"})
+    assert nb.app_name == "nb"
+
+
+def test_classic_takes_the_user_from_the_file_and_the_app_from_the_arn():
+    ctx = classify(
+        {
+            "ResourceArn": f"{ARN}:app/d-1/arn-user/kernelgateway/ds-m5",
+            "UserProfileName": "file-user",
+            "ResourceName": "datascience--1-0-ml",  # the image, as Studio Classic writes it
+        }
+    )
+    assert (ctx.environment, ctx.user_profile, ctx.app_name) == (
+        "studio-classic",
+        "file-user",
+        "ds-m5",
+    )
+    short = classify(
+        {"ResourceArn": f"{ARN}:app/d-1/bob/kernelgateway", "ResourceName": "from-file"}
+    )
+    assert (short.app_name, short.app_type, short.errors) == ("from-file", "KernelGateway", [])
+
+
+def test_short_app_arns_fail_clearly():
+    for resource in ("app/d-1/bob", "app/d-1"):
+        ctx = classify({"ResourceArn": f"{ARN}:{resource}"}, "m.json")
+        assert ctx.environment == "local" and ctx.domain_id is None
+        assert ctx.errors[0]["message"] == (
+            "The SageMaker metadata file m.json lacks DomainId, AppType or the app name; "
+            "treating this server as local."
+        )
+    named = classify({"ResourceArn": f"{ARN}:app/d-1/bob", "AppType": "KernelGateway",
+                      "ResourceName": "x"})  # fmt: skip
+    assert (named.environment, named.user_profile, named.app_name) == ("studio-classic", "bob", "x")
+    spaced = classify({"ResourceArn": f"{ARN}:app/d-1", "SpaceName": "s", "AppType": "JupyterLab",
+                       "ResourceName": "default"})  # fmt: skip
+    assert (spaced.environment, spaced.space, spaced.domain_id) == ("studio", "s", "d-1")
+
+
+def test_parse_arn():
+    assert parse_arn("arn:aws:sagemaker:us-east-1:123:app/d-1/s:x/jupyterlab/default") == {
+        "partition": "aws",
+        "service": "sagemaker",
+        "region": "us-east-1",
+        "account": "123",
+        "resource": "app/d-1/s:x/jupyterlab/default",
+    }
+    assert parse_arn("urn:aws:sagemaker:us-east-1:123:app/x") == {}
+    assert parse_arn("arn:aws:sagemaker:us-east-1") == {}
+    assert parse_arn(None) == {}  # type: ignore[arg-type]
+
+
+def test_read_metadata_problems_name_the_file(tmp_path):
+    folder = tmp_path / "a-folder.json"
+    folder.mkdir()
+    data, error = read_metadata(str(folder))
+    assert data is None
+    assert error["message"] == (
+        f"The SageMaker metadata file {folder} cannot be read (Is a directory); treating this "
+        "server as local."
+    )
+    listed = tmp_path / "list.json"
+    listed.write_text("[]")
+    assert read_metadata(str(listed))[1]["message"] == (
+        f"The SageMaker metadata file {listed} is not a JSON object; treating this server as local."
+    )
+    good = tmp_path / "ok.json"
+    good.write_text(json.dumps({"ResourceArn": "x", "Note": "日本語"}), encoding="utf-8")
+    assert read_metadata(str(good)) == ({"ResourceArn": "x", "Note": "日本語"}, None)

@@ -56,6 +56,10 @@ test.describe('billed spend', () => {
     await expect(section.locator('.jp-CostWidget-billed-mtd')).toHaveText(
       usd(api.month_to_date)
     );
+    // The demo's billing block: month_to_date 1286.4.
+    await expect(section.locator('.jp-CostWidget-billed-mtd')).toHaveText(
+      '$1,286.40'
+    );
     await expect(section.locator('.jp-CostWidget-billed-forecast')).toHaveText(
       usd(DEMO.billing.forecast)
     );
@@ -63,11 +67,17 @@ test.describe('billed spend', () => {
     await expect(section.locator('.jp-CostWidget-billed-mine')).toHaveText(
       usd(api.mine.month_to_date)
     );
+    await expect(section.locator('.jp-CostWidget-billed-mine')).toHaveText(
+      '$342.60' // 128.4 + 214.2
+    );
     // Estimated now: the spend engine's mine rate (the same figure as GET /spend).
     const spend = await (await request.get('/costwidget/api/spend')).json();
     await expect(
       section.locator('.jp-CostWidget-estimated-mine')
     ).toContainText(`${usd(spend.totals.mine.per_hour)}/h`);
+    await expect(
+      section.locator('.jp-CostWidget-estimated-mine')
+    ).toContainText('$2.64/h'); // 2.04 + 2 x 0.298, statusbar.spec.ts
 
     // Budgets covering SageMaker (the S3-only budget of the demo is left out), as bars.
     const covering = DEMO.billing.budgets.filter(

@@ -109,3 +109,46 @@ describe('formatInstance', () => {
     expect(formatInstance(null, 3)).toBe('—');
   });
 });
+
+describe('currency conversion (properties over 500 generated amounts and rates)', () => {
+  // A fixed-seed generator: the same cases every run.
+  let seed = 20261201;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const parse = (text: string): number => Number(text.replace(/[^0-9.]/g, ''));
+
+  it('converts and rounds to the display unit, so it round-trips to within half a unit', () => {
+    for (let i = 0; i < 500; i++) {
+      const usd = Math.round(random() * 1e6) / 100; // 0 .. 10,000 USD, to the cent
+      const rate = 50 + random() * 150; // yen per dollar
+      const shown = formatMoney(usd, { currency: { code: 'JPY', rate } });
+      expect(shown.startsWith('≈¥') || shown.startsWith('≈<¥')).toBe(true);
+      if (shown.startsWith('≈<')) {
+        expect(usd * rate).toBeLessThan(0.5);
+        continue;
+      }
+      // Yen have no minor unit: the shown figure is within half a yen of usd x rate,
+      // so back in USD it is within 0.5 / rate.
+      const back = parse(shown) / rate;
+      expect(Math.abs(back - usd)).toBeLessThanOrEqual(0.5 / rate + 1e-9);
+    }
+  });
+
+  it('USD shown is USD to the cent, and normalizing is idempotent', () => {
+    for (let i = 0; i < 500; i++) {
+      const usd = Math.round(random() * 1e7) / 1000;
+      const shown = formatMoney(usd);
+      if (shown.startsWith('<')) {
+        expect(usd).toBeLessThan(0.005);
+        continue;
+      }
+      expect(Math.abs(parse(shown) - usd)).toBeLessThanOrEqual(0.005 + 1e-9);
+      const currency = { code: 'jpy', rate: 1 + random() * 200 };
+      const once = normalizeCurrency(currency);
+      expect(normalizeCurrency(once)).toEqual(once);
+      expect(once).toEqual({ code: 'JPY', rate: currency.rate });
+    }
+  });
+});
