@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from typing import Any
 
 
@@ -29,11 +28,10 @@ class ChoiceStore:
         return data if isinstance(data, dict) else {}
 
     def save(self, data: dict[str, Any]) -> None:
-        directory = os.path.dirname(self.path)
+        tmp = f"{self.path}.{os.getpid()}.tmp"
         try:
-            os.makedirs(directory, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".idle-", suffix=".json", dir=directory)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(tmp, "w", encoding="utf-8") as fh:
                 json.dump(data, fh)
             os.replace(tmp, self.path)  # atomic: a crash leaves the old or the new file, never half
         except OSError as exc:

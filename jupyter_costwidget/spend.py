@@ -14,10 +14,12 @@ from typing import Any
 
 from . import resources as r
 from .context import NOTEBOOK_INSTANCE, Context
+from .pricing import Price
 
 SCOPES = ("self", "mine", "domain", "region")
 GPU_PREFIXES = ("ml.g", "ml.p", "ml.inf", "ml.trn")
-PriceLookup = Callable[[str, str, str], Any]  # (region, component, instance_type) -> Price | None
+# (region, component, instance_type) -> the price, or None when unknown
+PriceLookup = Callable[[str, str, str], "Price | None"]
 
 
 @dataclass(frozen=True)
@@ -88,16 +90,16 @@ def price_resource(res: r.Resource, region: str, lookup: PriceLookup) -> dict[st
                 per_hour = None
             parts.append(part)
             continue
-        estimate = estimate or bool(getattr(price, "estimate", False))
-        if getattr(price, "source", None) == "derived":
+        estimate = estimate or price.estimate
+        if price.source == "derived":
             rule = price.note[price.note.find("Derived:") :]
             if rule not in notes:
                 notes.append(rule)
         part["usd_per_hour"] = price.usd_per_hour * usage.quantity
-        part["unit_price"] = getattr(price, "usd_per_unit", None)
-        part["unit"] = getattr(price, "unit", None)
-        part["price_source"] = getattr(price, "source", None)
-        part["price_date"] = getattr(price, "source_date", None)
+        part["unit_price"] = price.usd_per_unit
+        part["unit"] = price.unit
+        part["price_source"] = price.source
+        part["price_date"] = price.source_date
         if per_hour is not None:
             per_hour += part["usd_per_hour"]
         parts.append(part)
@@ -112,7 +114,9 @@ def price_resource(res: r.Resource, region: str, lookup: PriceLookup) -> dict[st
     }
 
 
-def _safe_lookup(lookup: PriceLookup, region: str, component: str, instance_type: str) -> Any:
+def _safe_lookup(
+    lookup: PriceLookup, region: str, component: str, instance_type: str
+) -> Price | None:
     # An unknown region or component is an unknown price, not a failed scan.
     try:
         return lookup(region, component, instance_type)

@@ -109,7 +109,7 @@ def _delete_app_params(resource: dict[str, Any]) -> dict[str, str]:
     domain_id, holder, app_type, app_name = parts
     params = {"DomainId": domain_id, "AppType": app_type, "AppName": app_name}
     if resource.get("space") or app_type in _SPACE_APP_TYPES:
-        params["SpaceName"] = str(resource.get("space") or holder)
+        params["SpaceName"] = holder
     else:
         params["UserProfileName"] = holder
     return params

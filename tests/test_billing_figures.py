@@ -195,3 +195,42 @@ def test_cents():
     assert cents(None) is None
     assert cents(1.005) == pytest.approx(1.0, abs=0.011)
     assert cents(2.349) == 2.35
+
+
+def test_a_counter_of_today_without_a_count_is_zero():
+    assert DailyRequestBudget.used({"day": "2026-11-30"}, NOV_30_2330) == 0
+
+
+def test_the_budget_day_is_utc_whatever_the_local_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert utc_day(NOV_30_2330) == "2026-11-30"  # 08:30 on 1 December in Tokyo
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_budget_units_are_kept():
+    gb = budget_row(_budget("storage", 500, actual=20, unit="GB"))
+    assert gb["unit"] == "GB"
+    assert budget_row({"BudgetName": "x"})["unit"] == "USD"
+
+
+def test_daily_results_with_timestamps_ties_and_small_amounts():
+    results = [
+        {
+            "TimePeriod": {"Start": "2026-11-02T00:00:00Z", "End": "2026-11-03T00:00:00Z"},
+            "Groups": [
+                {"Keys": ["B"], "Metrics": {"UnblendedCost": {"Amount": "1.5"}}},
+                {"Keys": ["A"], "Metrics": {"UnblendedCost": {"Amount": "1.5"}}},
+                {"Keys": ["C"], "Metrics": {"UnblendedCost": {"Amount": "0.4"}}},
+            ],
+        }
+    ]
+    out = summarize_daily(results, date(2026, 11, 1), date(2026, 11, 1))
+    # A tie is ordered by name; 0.40 is a cost to show.
+    assert list(out["by_usage_type"].items()) == [("A", 1.5), ("B", 1.5), ("C", 0.4)]
+    assert out["today"] == 3.4 and out["yesterday"] == 0.0

@@ -241,3 +241,75 @@ def test_the_cache_lives_in_the_jupyter_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path))
     assert catalog_module.default_cache_dir() == str(tmp_path / "costwidget" / "prices")
     assert cache_path("/x", "eu-west-1") == "/x/eu-west-1.json"
+
+
+def test_the_catalogs_own_facts(catalog):
+    assert catalog.effective_date == "2026-10-01"
+    assert catalog.sources["S1"]["price_date"] == "2026-09-24"
+
+
+def test_notes_are_joined_when_an_estimate_borrows_a_storage_price(catalog):
+    # us-east-1,Studio-Storage,,0.112,GB-Mo; af-south-1 has no Studio-Storage row.
+    price = catalog.lookup("af-south-1", "Studio-Storage", allow_estimate=True)
+    assert price.usd_per_unit == 0.112 and price.estimate is True
+    assert price.note == (
+        "USD per GB-month; usd_per_hour is per GB at 730 h/month; estimate: no Studio-Storage "
+        "price for af-south-1; us-east-1 price used"
+    )
+
+
+def test_price_for_app_passes_the_estimate_choice_on(catalog):
+    assert catalog.price_for_app("af-south-1", "Canvas") is None
+    assert catalog.price_for_app("af-south-1", "Canvas", allow_estimate=True).usd_per_hour == 1.9
+
+
+# ap-northeast-1,Studio-Notebook,ml.c5.12xlarge,3.082,Hrs,...,S22; no Studio-JupyterLab row.
+DERIVED_TYPE = "ml.c5.12xlarge"
+DERIVED_USD = 3.082
+
+
+def test_a_derived_price_whole(catalog):
+    # the first component of SAME_COMPUTE_PRICE borrows from a later one.
+    price = catalog.lookup("ap-northeast-1", "Studio-JupyterLab", DERIVED_TYPE)
+    assert (price.source, price.usage_type, price.estimate) == ("derived", "", False)
+    assert price.usd_per_unit == DERIVED_USD
+    assert price.note == (
+        "Derived: AWS prices compute the same for notebook instances, Studio Classic, Studio "
+        f"JupyterLab and Code Editor. Taken from the Studio-Notebook price of {DERIVED_TYPE}."
+    )
+
+
+def test_a_refreshed_new_component_is_known(cache_dir):
+    _write(cache_dir, _doc([_row("0.5", component="Studio-Newthing", instance_type="ml.x")]))
+    catalog = PriceCatalog.load(cache_dir)
+    assert "Studio-Newthing" in catalog.components()
+    assert catalog.check_component("studio-newthing") == "Studio-Newthing"
+
+
+def test_a_bad_cache_file_does_not_hide_a_good_one(cache_dir):
+    _write(cache_dir, {"format": 9}, name="ap-northeast-1.json")
+    _write(cache_dir, _doc([_row("0.2411")]))
+    catalog = PriceCatalog.load(cache_dir)
+    assert list(catalog.refreshed) == ["us-east-1"] and len(catalog.warnings) == 1
+
+
+def test_an_unreadable_cache_says_why(cache_dir):
+    path = _write(cache_dir, "x")
+    Path(path).write_text("{", encoding="utf-8")  # cut short
+    with pytest.raises(ValueError) as err:
+        _read_cache_file(path)
+    assert str(err.value).startswith("unreadable: Expecting property name")
+
+
+def test_errors_carry_what_was_asked(catalog):
+    with pytest.raises(UnknownComponent) as err:
+        catalog.check_component("GPU")
+    assert err.value.component == "GPU"
+    assert ", Studio-CodeEditor, " in str(err.value)
+    with pytest.raises(UnknownRegion) as err:
+        catalog.check_region("xx-nowhere-1")
+    assert err.value.region == "xx-nowhere-1"
+    # Valid codes are every AWS region botocore knows, priced or not.
+    assert "cn-north-1" in err.value.valid and ", cn-north-1, " in str(err.value)
+    assert "cn-north-1" not in err.value.priced
+    assert catalog.check_region("cn-north-1") == "cn-north-1"  # an AWS region without prices

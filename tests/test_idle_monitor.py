@@ -812,3 +812,348 @@ async def test_the_choice_file_when_it_is_bad_or_cannot_be_written(tmp_path, cap
     blocked = ChoiceStore(str(path / "inside-a-file.json"), log)
     blocked.save({"enabled": False})
     assert f"costwidget idle: could not save {path / 'inside-a-file.json'}" in caplog.text
+
+
+# --- the record of each outcome, whole -------------------------------------------------------
+class Gate:
+    """A stop action that waits until the test opens it."""
+
+    def __init__(self) -> None:
+        self.open = asyncio.Event()
+        self.calls = 0
+
+    async def __call__(self, state: Any, monitor: IdleMonitor) -> dict[str, Any]:
+        self.calls += 1
+        await self.open.wait()
+        return {"summary": "stopped", "calls": []}
+
+
+async def test_while_a_stop_runs_checks_say_stopping_and_input_does_not_break_it(rig):
+    r = rig()
+    gate = Gate()
+    r.monitor.stop_app = gate
+    r.clock.set(T0 + TIMEOUT)
+    assert await r.monitor.check() == "stopping"
+    await _yield()
+    assert gate.calls == 1 and r.monitor.save_request is None  # no tab: nothing to save
+    assert await r.monitor.check() == "stopping"  # the stop in progress, not a second one
+    r.clock.advance(20)
+    assert r.monitor.report_activity() is True  # no save round to cancel: no error
+    gate.open.set()
+    await r.monitor.stop_task
+    assert gate.calls == 1 and r.monitor.current_state == "stopped"
+
+
+async def test_records_of_a_cancelled_and_a_failed_stop(rig):
+    from jupyter_costwidget.idle_actions import StopFailed
+
+    r = rig()
+    r.clock.set(T0 + TIMEOUT - 10)
+    r.monitor.register_client("tab-a", [])
+    r.monitor.register_client("tab-b", [])
+    r.clock.set(T0 + TIMEOUT)
+    await r.monitor.check()
+    await _yield()
+    req = r.monitor.save_request
+    assert len(req.id) == 32 and int(req.id, 16) >= 0  # a fresh random id per round
+    r.monitor.saved(req.id, "tab-a", False, "a.ipynb: disk full")
+    await r.monitor.stop_task
+    assert r.monitor.last_action == {
+        "reason": "idle",
+        "started": "2026-12-02T09:30:00+00:00",
+        "ok": False,
+        "cancelled": True,
+        "message": "Stop cancelled: a.ipynb: disk full",
+        "finished": "2026-12-02T09:30:00+00:00",
+        "_t": T0 + TIMEOUT,
+    }
+    assert r.monitor.current_state == "active" and r.monitor.outcome is None
+
+    async def failing(state, monitor):
+        raise StopFailed("DeleteApp failed", {"code": "ThrottlingException"}, {"attempts": 3})
+
+    r.monitor.stop_app = failing
+    r.monitor.unregister_client("tab-a")
+    r.monitor.unregister_client("tab-b")
+    await r.check_at(2 * TIMEOUT)
+    assert {k: v for k, v in r.monitor.last_action.items() if k != "_t"} == {
+        "reason": "idle",
+        "started": "2026-12-02T10:00:00+00:00",
+        "ok": False,
+        "message": "DeleteApp failed",
+        "error": {"code": "ThrottlingException"},
+        "attempts": 3,
+        "finished": "2026-12-02T10:00:00+00:00",
+    }
+    assert (r.monitor.current_state, r.monitor.outcome) == ("failed", "failed")
+
+    async def broken(state, monitor):
+        raise KeyError("boom")
+
+    r.monitor.stop_app = broken
+    await r.check_at(3 * TIMEOUT)
+    assert r.monitor.last_action["ok"] is False
+    assert r.monitor.last_action["message"] == "Unexpected error: KeyError"
+    assert (r.monitor.current_state, r.monitor.outcome) == ("failed", "failed")
+    assert r.monitor.snapshot()["state"] == "failed"
+
+
+async def test_two_failed_saves_are_both_named(rig):
+    r = rig()
+    r.clock.set(T0 + TIMEOUT - 10)
+    r.monitor.register_client("tab-a", [])
+    r.clock.set(T0 + TIMEOUT)
+    await r.monitor.check()
+    await _yield()
+    req = r.monitor.save_request
+    req.failures.append("b.ipynb: read-only")
+    r.monitor.saved(req.id, "tab-a", False, None)
+    await r.monitor.stop_task
+    assert r.monitor.last_action["message"] == (
+        "Stop cancelled: b.ipynb: read-only; a front-end could not save its documents"
+    )
+
+
+async def test_what_calls_a_stop_off_while_saving_is_named(rig):
+    r = rig()
+    r.clock.set(T0 + TIMEOUT - 10)
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + TIMEOUT)
+    await r.monitor.check()
+    await _yield()
+    r.monitor.keepalive_until = T0 + TIMEOUT + 60  # a keep-alive arrives during the save
+    r.terminals["3"] = SimpleNamespace(last_activity=r.at(TIMEOUT))
+    r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
+    await r.monitor.stop_task
+    assert r.monitor.last_action["message"] == (
+        "Stop cancelled: new activity while saving (terminal 3: input or output 0 s ago, "
+        "keep-alive: keep-alive requested)."
+    )
+    assert [b.kind for b in r.monitor.blockers] == ["terminal", "keepalive"]
+    assert [b.holds_schedule for b in r.monitor.blockers] == [True, True]
+    assert [b.ongoing for b in r.monitor.blockers] == [False, True]
+
+
+async def test_a_keepalive_that_ends_as_the_save_does_not_hold(rig):
+    r = rig()
+    r.clock.set(T0 + TIMEOUT - 10)
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + TIMEOUT)
+    await r.monitor.check()
+    await _yield()
+    r.monitor.keepalive_until = T0 + TIMEOUT  # ends exactly now
+    r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
+    await r.monitor.stop_task
+    assert r.stops == [("idle", T0 + TIMEOUT)]
+
+
+async def test_a_scheduled_stop_is_called_off_only_by_what_holds_a_schedule(rig):
+    r = rig(idle_enabled=False, stop_schedule="daily 10:00", stop_schedule_timezone="UTC")
+    due = 3600.0
+    r.clock.set(T0 + due - 10)
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + due)
+    assert await r.monitor.check() == "stopping"
+    await _yield()
+    r.terminals["1"] = SimpleNamespace(last_activity=r.at(due - 3000))  # old: does not hold
+    r.kernels.kernels["k1"] = Kernel(last_activity=r.at(due - 100))  # recent, not busy
+    r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
+    await r.monitor.stop_task
+    assert r.stops == [("schedule", T0 + due)]
+
+
+async def test_silent_unsaved_work_holds_a_scheduled_stop_too(rig):
+    r = rig(idle_enabled=False, stop_schedule="daily 10:00", stop_schedule_timezone="UTC")
+    r.monitor.register_client("tab-1", ["a.ipynb"])
+    assert await r.first_stop(3600, 3600 + 600, step=60) is None
+    assert [b.kind for b in r.monitor.blockers] == ["unsaved"]
+
+
+async def test_cpu_and_gpu_hold_a_scheduled_stop(rig, tmp_path):
+    r = rig(
+        idle_enabled=False,
+        stop_schedule="daily 10:00",
+        stop_schedule_timezone="UTC",
+        idle_cpu_percent=0.5,
+    )
+    r.monitor.probes.cpu_percent = lambda: 0.7  # above a threshold below 1 %
+    assert await r.check_at(3600) == "disabled"
+    assert [(b.kind, b.name, b.detail) for b in r.monitor.blockers] == [
+        ("cpu", "CPU", "user processes at 1% of a core")
+    ]
+    assert r.monitor.blockers[0].holds_schedule and r.monitor.blockers[0].ongoing
+    tool = tmp_path / "nvidia-smi"
+    tool.write_text("#!/bin/sh\necho 50\n")
+    tool.chmod(0o755)
+    gpu = rig(idle_enabled=False, stop_schedule="daily 10:00", stop_schedule_timezone="UTC")
+    gpu.monitor.probes.nvidia_smi = str(tool)
+    assert await gpu.check_at(3600) == "disabled"
+    assert gpu.monitor.blockers[0].holds_schedule and gpu.monitor.blockers[0].ongoing
+
+
+async def test_user_input_detail_and_its_window(rig):
+    r = rig()
+    r.clock.set(T0 + 100)
+    r.monitor.report_activity()
+    await r.check_at(100 + 95)
+    assert [(b.kind, b.name, b.detail) for b in r.monitor.blockers] == [
+        ("user", "user input", "last input 2 min ago")
+    ]
+    await r.check_at(100 + TIMEOUT)
+    assert r.monitor.blockers == []  # a whole timeout ago: no longer recent
+
+
+async def test_terminal_activity_exactly_a_timeout_ago_is_not_recent(rig):
+    r = rig()
+    r.terminals["1"] = SimpleNamespace(last_activity=r.at(600))
+    await r.check_at(600 + TIMEOUT - 1)
+    assert [b.kind for b in r.monitor.blockers] == ["terminal"]
+    r.monitor.keep_running(None)
+    r.monitor.last_active = T0 + 600  # as if nothing else happened
+    await r.check_at(600 + TIMEOUT)
+    assert r.monitor.blockers == []
+
+
+async def test_kernels_that_vanish_or_lack_fields(rig):
+    r = rig()
+
+    class Racy(Kernels):
+        def get_kernel(self, kernel_id: str) -> Kernel:
+            if kernel_id == "gone":
+                raise KeyError(kernel_id)
+            return super().get_kernel(kernel_id)
+
+    r.kernels.__class__ = Racy
+    r.kernels.kernels["gone"] = Kernel()
+    r.kernels.kernels["abcdef123456"] = Kernel("busy", last_activity=r.at(0), kernel_name="")
+    r.kernels.kernels["k2"] = Kernel(last_activity=r.at(100))
+    await r.check_at(200)
+    assert [(b.name, b.detail) for b in r.monitor.blockers] == [
+        ("kernel abcdef12", "busy for 3 min"),
+        ("python3 k2", "activity 2 min ago"),
+    ]
+    # A server without kernel or terminal managers (an older jupyter_server) checks fine.
+    r.state.server_app = SimpleNamespace()
+    r.monitor.server_app = r.state.server_app
+    assert await r.check_at(300) in ("idle", "warning", "active")
+
+
+async def test_a_kernel_busy_again_counts_from_its_new_start(rig):
+    r = rig(idle_max_busy_hours=1.0)
+    r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(0))
+    await r.check_at(3000)
+    r.kernels.kernels["k1"] = Kernel("idle", last_activity=r.at(3000))
+    await r.check_at(3100)
+    r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(3200))
+    await r.check_at(3200 + 3500)  # 58 min into the second run: under the ceiling
+    assert r.monitor.busy_too_long("k1") is False
+    assert [b.detail for b in r.monitor.blockers] == ["busy for 58 min"]
+
+
+async def test_checks_are_counted_and_the_first_state_is_disabled(rig):
+    r = rig()
+    assert r.monitor.snapshot()["state"] == "disabled" and r.monitor.snapshot()["checks"] == 0
+    await r.check_at(10)
+    await r.check_at(20)
+    assert r.monitor.snapshot()["checks"] == 2
+
+
+async def test_keepalive_minutes_bounds_and_message(rig):
+    r = rig()
+    assert r.monitor.keep_running(0.5) == T0 + 30  # half a minute is a keep-alive
+    with pytest.raises(IdleInputError) as err:
+        r.monitor.keep_running(-3)
+    assert str(err.value) == "'minutes' must be a positive number."
+
+
+async def test_a_schedule_in_another_time_zone(rig):
+    r = rig(idle_enabled=False, stop_schedule="daily 19:00", stop_schedule_timezone="Asia/Tokyo")
+    # T0 is 09:00 UTC = 18:00 in Tokyo: the stop is at 19:00 JST = 10:00 UTC.
+    assert r.monitor.schedule_next.timestamp() == T0 + 3600
+    assert r.monitor.snapshot()["schedule"]["timezone"] == "Asia/Tokyo"
+
+
+async def test_a_bad_schedule_is_logged(rig, caplog):
+    r = rig(stop_schedule="at teatime")
+    assert r.monitor.schedule_error == "'at': unknown day 'at' (use Mon, Tue, ... Sun)"
+    assert (
+        "costwidget idle: c.CostWidget.stop_schedule ignored: 'at': unknown day 'at' "
+        "(use Mon, Tue, ... Sun)"
+    ) in caplog.text
+
+
+async def test_an_unreadable_choice_is_logged_by_the_monitor(rig, tmp_path, caplog):
+    (tmp_path / "idle.json").write_text("{")
+    r = rig()
+    assert r.monitor.enabled is True
+    assert f"costwidget idle: ignoring unreadable {tmp_path / 'idle.json'}" in caplog.text
+
+
+async def test_two_silent_tabs_one_released(rig, caplog):
+    r = rig(idle_unsaved_max_hours=1.0)
+    r.monitor.register_client("tab-aaaaaaaaaaaa", ["a.ipynb"])
+    r.clock.set(T0 + 1800)
+    r.monitor.register_client("tab-bbbbbbbbbbbb", ["b.ipynb", "c.md"])
+    await r.check_at(3601)
+    held = [b for b in r.monitor.blockers if b.kind == "unsaved"]
+    assert [(b.name, b.detail) for b in held] == [
+        ("tab tab-bbbb", "unsaved b.ipynb, c.md; the tab has been silent for 30 min")
+    ]
+    assert held[0].holds_schedule and held[0].hold and not held[0].ongoing
+    assert "tab tab-aaaa has been silent for 60 min with unsaved a.ipynb" in caplog.text
+
+
+async def test_two_holds_are_logged_together(rig, caplog):
+    r = rig()
+    r.monitor.register_client("tab-aaaaaaaaaaaa", ["a.ipynb"])
+    r.monitor.register_client("tab-bbbbbbbbbbbb", ["b.ipynb"])
+    await r.check_at(TIMEOUT - 1)
+    assert "stop held" not in caplog.text  # 1 s before the timeout: not yet held
+    await r.check_at(TIMEOUT)
+    assert (
+        "costwidget idle: stop held: tab tab-aaaa: unsaved a.ipynb; the tab has been silent "
+        "for 30 min; tab tab-bbbb: unsaved b.ipynb; the tab has been silent for 30 min"
+    ) in caplog.text
+
+
+@pytest.mark.parametrize(("seconds", "said"), [(5580, "1.6 h"), (9000, "2.5 h")])
+async def test_hours_ago_are_rounded_to_a_tenth(rig, seconds, said):
+    r = rig(idle_timeout_minutes=240.0, idle_max_minutes=300.0)
+    r.kernels.kernels["k1"] = Kernel(last_activity=r.at(0))
+    await r.check_at(seconds)
+    assert [b.detail for b in r.monitor.blockers] == [f"activity {said} ago"]
+
+
+@pytest.fixture
+def tokyo_time(monkeypatch):
+    """The machine's local zone is Tokyo (UTC+9): nothing may read local time."""
+    import time as time_module
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time_module.tzset()
+    yield
+    monkeypatch.undo()
+    time_module.tzset()
+
+
+async def test_times_are_utc_whatever_the_local_zone(rig, tokyo_time):
+    r = rig(stop_schedule="daily 10:00", stop_schedule_timezone="UTC")
+    assert r.monitor.schedule_next == r.at(3600)
+    naive_utc = r.at(1000).replace(tzinfo=None)  # what some kernels report
+    r.kernels.kernels["k1"] = Kernel(last_activity=naive_utc)
+    await r.check_at(1060)
+    assert [b.detail for b in r.monitor.blockers] == ["activity 60 s ago"]
+
+
+async def test_the_servers_own_save_wait():
+    from jupyter_costwidget.idle import _wait_event
+
+    done = asyncio.Event()
+    done.set()
+    await asyncio.wait_for(_wait_event(done, 3600), 5)  # set: returns at once
+    pending = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await _wait_event(pending, 0.05)  # not set: returns after its timeout, not before
+    assert 0.05 <= loop.time() - started < 5
+    assert not pending.is_set()

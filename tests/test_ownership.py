@@ -142,4 +142,59 @@ def test_a_name_not_known_any_more_is_kept_as_written():
 def test_a_profile_arn_without_a_name_or_an_unknown_kind_gives_no_owner():
     for resource in (f"user-profile/{DOMAIN}", f"app/{DOMAIN}/bob/jupyterlab/default"):
         out = attribute({"sagemaker:user-profile-arn": arn(resource)}, NAMES, HOME, owner_of_space)
-        assert out["owner"] is None
+        assert (out["owner"], out["space"], out["domain_id"]) == (None, None, None)
+
+
+def test_an_app_arn_gives_no_space_and_no_domain():
+    tags = {"sagemaker:space-arn": arn(f"app/{DOMAIN}/team-space/jupyterlab/default")}
+    assert attribute(tags, NAMES, HOME, owner_of_space) == {
+        "owner": None,
+        "space": None,
+        "domain_id": None,
+    }
+
+
+def test_a_bad_tag_does_not_hide_the_good_ones():
+    tags = {
+        "sagemaker:user-profile-arn": arn(f"user-profile/{DOMAIN}/bob", account="999999999999"),
+        "sagemaker:space-arn": "arn:aws:s3:::x",
+        "sagemaker:shared-space-arn": arn("space/d-gone/x"),
+        "sagemaker:domain-arn": arn(f"domain/{DOMAIN}"),
+    }
+    out = attribute(tags, NAMES, HOME, owner_of_space)
+    assert out["domain_id"] == DOMAIN and out["owner"] is None
+    assert out["ownership_note"] == (
+        "sagemaker:user-profile-arn names account 999999999999 in us-east-1, not this account "
+        "and region: not counted; sagemaker:space-arn is not a SageMaker ARN; "
+        "sagemaker:shared-space-arn names a domain that is not in this region: not counted"
+    )
+    no_region = attribute(
+        {"sagemaker:domain-arn": f"arn:aws:sagemaker::999999999999:domain/{DOMAIN}"},
+        NAMES,
+        HOME,
+        owner_of_space,
+    )
+    assert no_region["ownership_note"].startswith(
+        "sagemaker:domain-arn names account 999999999999 in ?,"
+    )
+
+
+def test_an_ambiguous_profile_is_not_rescued_by_a_space():
+    names = Names([DOMAIN], profiles=[(DOMAIN, "Ann"), (DOMAIN, "ann")],
+                  spaces=[(DOMAIN, "Team-Space")])  # fmt: skip
+    tags = {
+        "sagemaker:user-profile-arn": arn(f"user-profile/{DOMAIN}/ann"),
+        "sagemaker:space-arn": arn(f"space/{DOMAIN}/team-space"),
+    }
+    out = attribute(tags, names, HOME, owner_of_space)
+    assert out["owner"] is None and out["space"] == "Team-Space"
+
+
+def test_ambiguous_spaces_name_their_domain():
+    names = Names([DOMAIN], spaces=[(DOMAIN, "Lab"), (DOMAIN, "lab")])
+    out = attribute({"sagemaker:space-arn": arn(f"space/{DOMAIN}/LAB")}, names, HOME,
+                    owner_of_space)  # fmt: skip
+    assert out["ownership_note"] == (
+        f"the owner tag matches spaces Lab, lab of {DOMAIN}, which differ only in case: counted "
+        "as nobody's"
+    )

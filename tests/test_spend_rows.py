@@ -9,8 +9,15 @@ from __future__ import annotations
 import pytest
 
 from jupyter_costwidget import resources as r
+from jupyter_costwidget.context import Context
 from jupyter_costwidget.pricing import Price
-from jupyter_costwidget.spend import Thresholds, compute_spend, format_hours, hours_between
+from jupyter_costwidget.spend import (
+    Thresholds,
+    compute_spend,
+    format_hours,
+    hours_between,
+    scopes_of,
+)
 
 from .test_spend_math import ALICE_CTX, NOW, REGION, ago, by_id, lookup, scenario
 
@@ -234,6 +241,7 @@ def test_hours_and_their_wording():
     assert format_hours(47.9) == "47.9 h"
     assert format_hours(48) == "2.0 days"
     assert format_hours(0.5) == "30 min"
+    assert format_hours(0.75) == "45 min"
     assert format_hours(1) == "1.0 h"
 
 
@@ -254,6 +262,7 @@ SECOND = {
 
 
 def second_lookup(region: str, component: str, instance_type: str = "") -> Price | None:
+    assert region == REGION
     if component == "Broken":
         raise ValueError("unknown component")  # an unknown name is an unknown price
     return SECOND.get((component, instance_type))
@@ -416,3 +425,143 @@ def test_unknown_names_free_parts_and_empty_usages(second):
     ]
     # region: 4.0 + 3.0 + 1.2 + 0.0 = 8.2 $/h; 4.0 + 1.5 + 14.4 = 19.9 $; three unpriced.
     assert result["totals"]["region"] == {"per_hour": 8.2, "accrued": 19.9, "unpriced": 3}
+
+
+# --- single resources at the edges -------------------------------------------------------------
+def _one(res: r.Resource, lookup=second_lookup, ctx=ALICE_CTX) -> tuple[dict, list]:
+    result = compute_spend([res], ctx, REGION, lookup, NOW, Thresholds(24, 12))
+    return result["resources"][0], result["warnings"]
+
+
+def test_a_free_part_then_a_priced_one():
+    row, _ = _one(_res("app:d-1/x/Canvas/c", r.APP, 1.0, [r.Usage(None), r.Usage("Canvas")]))
+    assert row["per_hour"] == 4.0  # 0 + Canvas 4.0
+
+
+def test_an_unknown_storage_part_then_compute():
+    usages = [
+        r.Usage("Notebook-Storage", "", 5.0, r.STORAGE),
+        r.Usage("Notebook", "ml.g5.2xlarge", 1.0),
+    ]
+    row, _ = _one(_res("notebook-instance:n", r.NOTEBOOK_INSTANCE, 1.0, usages))
+    # Storage unknown: a lower bound of the compute's 1.2 $/h, flagged.
+    assert (row["per_hour"], row["price_known"]) == (1.2, False)
+
+
+def test_storage_alone_unknown_is_no_figure_not_zero():
+    usage = [r.Usage("EFS-Standard", "", 40.0, r.STORAGE)]
+    row, warnings = _one(_res("efs:fs-x", r.EFS, 10.0, usage))
+    assert (row["per_hour"], row["accrued"], row["price_estimate"]) == (None, None, False)
+    assert warnings[0]["message"] == "No price known for EFS-Standard in this region (fs-x)."
+
+
+def test_a_fallback_is_used_only_when_the_price_is_missing():
+    usage = [r.Usage("Training", "ml.g5.xlarge", 1.0, fallback="Notebook")]
+    row, _ = _one(_res("training-job:t", r.TRAINING_JOB, 1.0, usage))
+    assert (row["per_hour"], row["price_estimate"]) == (1.5, False)
+    assert "priced_as" not in row["price_parts"][0]
+
+
+def test_two_missing_parts_are_both_named():
+    usages = [r.Usage("Broken", "a"), r.Usage("Hosting-Storage", "", 4.0, r.STORAGE)]
+    _, warnings = _one(_res("endpoint:e", r.ENDPOINT, 1.0, usages))
+    assert warnings[-1]["message"] == (
+        "No price known for Broken a, Hosting-Storage in this region (e)."
+    )
+
+
+def test_an_unpriced_canvas_says_so():
+    lookup = lambda region, component, instance_type="": None  # noqa: E731
+    _, warnings = _one(
+        _res("app:d-1/bob/Canvas/default", r.APP, 2.0, [r.Usage("Canvas")], app_type="Canvas",
+             owner="bob"), lookup
+    )  # fmt: skip
+    assert warnings[0]["message"] == (
+        "Canvas of bob has been running for 2.0 h (an unknown amount so far). Canvas bills "
+        "by the hour until its owner logs out or an admin deletes the app."
+    )
+
+
+def test_a_warm_pool_without_its_details():
+    pool = _res("training-warm-pool:p", r.TRAINING_WARM_POOL, 0.0,
+                [r.Usage("Training", "ml.g5.xlarge", 1.0)], status="Available")  # fmt: skip
+    _, warnings = _one(pool)
+    assert warnings == [
+        {
+            "code": "warm-pool-idle",
+            "severity": "warning",
+            "message": "The warm pool of training job p has kept ? x unknown for 0 min with no "
+            "job on it. Stop it if no job will reuse it.",
+            "resource_id": "training-warm-pool:p",
+        }
+    ]
+    # Kept for 5580 s = 1.55 h from now: "1.6 h" left.
+    kept = _res("training-warm-pool:q", r.TRAINING_WARM_POOL, 0.0,
+                [r.Usage("Training", "ml.g5.xlarge", 1.0)], status="Available",
+                facts={"keep_alive_seconds": 5580})  # fmt: skip
+    assert "It is kept for another 1.6 h unless stopped." in _one(kept)[1][0]["message"]
+    in_use = _res("training-warm-pool:u", r.TRAINING_WARM_POOL, 5.0,
+                  [r.Usage("Training", "ml.g5.xlarge", 1.0)], status="InUse")  # fmt: skip
+    assert _one(in_use)[1] == []
+
+
+def test_a_serverless_endpoint_is_never_idle_warned():
+    sls = _res("endpoint:s", r.ENDPOINT, 48.0, [r.Usage("Canvas")],
+               facts={"invocations": 0, "serverless_only": True})  # fmt: skip
+    row, _ = _one(sls)
+    assert "endpoint-idle" not in row["warnings"]
+
+
+def test_variants_and_no_start_time_pass_through():
+    res = _res("endpoint:v", r.ENDPOINT, 1.0, [r.Usage("Canvas")], facts={"variants": [1]})
+    res.started_at = None
+    row, _ = _one(res)
+    assert row["variants"] == [1] and row["started_at"] is None and row["accrued"] == 0.0
+
+
+def test_rates_keep_nine_decimals():
+    third = lambda region, component, instance_type="": Price(  # noqa: E731
+        1 / 3, "Hrs", 1 / 3, "snapshot", "d", "T"
+    )
+    row, _ = _one(_res("endpoint:t", r.ENDPOINT, 3.0, [r.Usage("Canvas")]), third)
+    assert row["per_hour"] == 0.333333333 and row["accrued"] == 1.0
+
+
+def test_derived_rule_is_taken_from_its_first_mention():
+    note = "x; Derived: first. Derived: second."
+    derived = lambda region, component, instance_type="": Price(  # noqa: E731
+        1.0, "Hrs", 1.0, "derived", "d", "T", False, note
+    )
+    row, _ = _one(_res("endpoint:d", r.ENDPOINT, 1.0, [r.Usage("Canvas")]), derived)
+    assert row["notes"] == ["Derived: first. Derived: second."]
+
+
+def test_self_needs_the_same_domain_type_name_and_holder():
+    base = dict(started_at=ago(1), usages=[], domain_id="d-1", app_type="JupyterLab")
+    me = r.Resource(id="a", kind=r.APP, name="default", status="InService", space="alice-space",
+                    **base)  # fmt: skip
+    assert "self" in scopes_of(me, ALICE_CTX)
+    other_name = r.Resource(id="b", kind=r.APP, name="other", status="InService",
+                            space="alice-space", **base)  # fmt: skip
+    assert "self" not in scopes_of(other_name, ALICE_CTX)
+    other_type = r.Resource(id="c", kind=r.APP, name="default", status="InService",
+                            space="alice-space", **{**base, "app_type": "CodeEditor"})  # fmt: skip
+    assert "self" not in scopes_of(other_type, ALICE_CTX)
+    no_domain = Context(environment="studio", region=REGION, space="alice-space",
+                        app_type="JupyterLab", app_name="default")  # fmt: skip
+    assert "self" not in scopes_of(me, no_domain)
+    endpoint = r.Resource(id="e", kind=r.ENDPOINT, name="default", status="InService",
+                          space="alice-space", **base)  # fmt: skip
+    assert "self" not in scopes_of(endpoint, ALICE_CTX)
+    classic = Context(environment="studio-classic", region=REGION, domain_id="d-1",
+                      user_profile="bob", app_type="JupyterLab", app_name="default")  # fmt: skip
+    # A Classic user's own app has no space; the same app in a space is not theirs.
+    assert "self" not in scopes_of(me, classic)
+    mine = r.Resource(id="f", kind=r.APP, name="default", status="InService",
+                      user_profile="bob", **base)  # fmt: skip
+    assert "self" in scopes_of(mine, classic)
+    not_bob = r.Resource(id="g", kind=r.APP, name="default", status="InService",
+                         user_profile="carol", **base)  # fmt: skip
+    assert "self" not in scopes_of(not_bob, classic)
+    nb = Context(environment="notebook-instance", region=REGION, app_name="default")
+    assert "self" not in scopes_of(me, nb)  # an app named like the notebook instance

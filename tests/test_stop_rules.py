@@ -158,3 +158,9 @@ def test_refusals_name_the_setting():
         "(c.CostWidget.allow_stop = 'none')."
     )
     assert info.value.status == 403
+
+
+def test_a_row_without_a_kind_says_so():
+    with pytest.raises(StopRefused) as info:
+        stop_call({"id": "x", "name": "x"})
+    assert info.value.message == "Resources of kind '' cannot be stopped from here."
