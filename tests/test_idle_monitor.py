@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import SimpleNamespace
@@ -87,6 +88,7 @@ class Rig:
         self.monitor.probes.nvidia_smi = None
 
     async def _stop(self, state: Any, monitor: IdleMonitor) -> dict[str, Any]:
+        assert state is self.state and monitor is self.monitor
         self.stops.append((monitor.stop_reason or "", self.clock.now))
         return {"summary": "stopped", "calls": []}
 
@@ -1157,3 +1159,278 @@ async def test_the_servers_own_save_wait():
     await _wait_event(pending, 0.05)  # not set: returns after its timeout, not before
     assert 0.05 <= loop.time() - started < 5
     assert not pending.is_set()
+
+
+# --- the loop, the messages and the edges -------------------------------------------------------
+async def test_the_background_loop_checks_on_wake_survives_a_bad_check_and_stops(rig, caplog):
+    r = rig()
+    r.monitor.start()
+    await _until(lambda: r.monitor.checks == 1)
+    calls = {"n": 0}
+
+    def bad_probe() -> float:
+        calls["n"] += 1
+        raise RuntimeError("probe broke")
+
+    r.state.config.idle_cpu_percent = 5.0
+    r.monitor.probes.cpu_percent = bad_probe
+    r.monitor.wake()
+    await _until(lambda: calls["n"] == 1)
+    await _yield(20)
+    assert "costwidget idle: check failed" in caplog.text
+    r.state.config.idle_cpu_percent = 0.0
+    r.monitor.wake()
+    await _until(lambda: r.monitor.checks == 3)  # the loop lives on
+    task = r.monitor._task
+    await r.monitor.stop()
+    assert task.done() and task.cancelled()
+
+
+async def _until(predicate, turns: int = 2000) -> None:
+    for _ in range(turns):
+        if predicate():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("never happened")
+
+
+async def test_stop_waits_for_a_stop_in_progress_to_be_cancelled(rig):
+    r = rig()
+    gate = Gate()
+    r.monitor.stop_app = gate
+    r.clock.set(T0 + TIMEOUT)
+    await r.monitor.check()
+    await _yield()
+    running = r.monitor.stop_task
+    await r.monitor.stop()
+    assert running.cancelled() and gate.calls == 1
+
+
+async def test_the_refusals_say_what_is_wrong(rig):
+    r = rig(idle_enforced=True)
+    cases = [
+        ({"enabled": "yes"}, "'enabled' must be true or false."),
+        ({"timeout_minutes": "30"}, "'timeout_minutes' must be a number."),
+        (
+            {"timeout_minutes": 500},
+            "'timeout_minutes' must be between 1 and 120 minutes "
+            "(c.CostWidget.idle_min_minutes / idle_max_minutes).",
+        ),
+        (
+            {"enabled": False},
+            "Auto-stop is required by the administrator (c.CostWidget.idle_enforced); it cannot "
+            "be turned off.",
+        ),
+    ]
+    for body, message in cases:
+        with pytest.raises(IdleInputError) as err:
+            r.monitor.update_settings(**body)
+        assert str(err.value) == message
+    with pytest.raises(IdleInputError) as err:
+        r.monitor.saved("nope", "tab", True, None)
+    assert str(err.value) == "No such save request (it finished or was cancelled)."
+
+
+async def test_settings_changes_are_logged_and_turning_off_keeps_the_clock(rig, caplog):
+    caplog.set_level(logging.INFO, logger="test-idle")
+    r = rig()
+    r.clock.set(T0 + 500)
+    r.monitor.update_settings(enabled=False, timeout_minutes=45)
+    assert r.monitor.last_active == T0  # turning off does not restart the clock
+    assert "costwidget idle: settings changed: enabled=False timeout=45 min" in caplog.text
+
+
+async def test_why_a_stop_was_called_off_by_the_user(rig):
+    for act, reason in (
+        (lambda m: m.report_activity(), "new user activity"),
+        (lambda m: m.keep_running(None), "the user chose to keep running"),
+    ):
+        r = rig()
+        r.clock.set(T0 + TIMEOUT - 10)
+        r.monitor.register_client("tab-1", [])
+        r.clock.set(T0 + TIMEOUT)
+        await r.monitor.check()
+        await _yield()
+        act(r.monitor)
+        await r.monitor.stop_task
+        assert r.monitor.last_action["message"] == f"Stop cancelled: {reason}"
+
+
+async def test_a_skipped_scheduled_stop_is_logged(rig, caplog):
+    caplog.set_level(logging.INFO, logger="test-idle")
+    r = rig(idle_enabled=False, stop_schedule="daily 10:00", stop_schedule_timezone="UTC")
+    r.clock.set(T0 + 3600 - 60)
+    r.monitor.keep_running(None)
+    assert (
+        "costwidget idle: scheduled stop at 2026-12-02 10:00:00+00:00 skipped by the user"
+        in caplog.text
+    )
+
+
+async def test_a_busy_kernel_past_the_ceiling_is_logged(rig, caplog):
+    caplog.set_level(logging.INFO, logger="test-idle")
+    r = rig(idle_max_busy_hours=1.0)
+    r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(0))
+    await r.check_at(3601)
+    assert "costwidget idle: kernel k1 busy past idle_max_busy_hours" in caplog.text
+
+
+async def test_an_unexpected_stop_error_is_logged_with_its_traceback(rig, caplog):
+    r = rig()
+
+    async def broken(state, monitor):
+        raise RuntimeError("boom")
+
+    r.monitor.stop_app = broken
+    await r.check_at(TIMEOUT)
+    record = next(
+        rec for rec in caplog.records if rec.getMessage() == "costwidget idle: stop failed"
+    )
+    assert record.exc_info is not None
+
+
+async def test_a_released_tab_that_is_still_silent_does_not_break_the_recheck(rig):
+    r = rig(idle_unsaved_max_hours=0.25)  # 900 s
+    r.monitor.register_client("tab-silent", ["a.ipynb"])
+    r.clock.set(T0 + TIMEOUT - 10)
+    r.monitor.register_client("tab-live", [])
+    r.clock.set(T0 + TIMEOUT)
+    assert await r.monitor.check() == "stopping"
+    await _yield()
+    r.monitor.saved(r.monitor.save_request.id, "tab-live", True, None)
+    await r.monitor.stop_task
+    assert r.stops == [("idle", T0 + TIMEOUT)]
+
+
+async def test_busy_work_during_a_scheduled_save_calls_it_off(rig):
+    r = rig(idle_enabled=False, stop_schedule="daily 10:00", stop_schedule_timezone="UTC")
+    r.clock.set(T0 + 3600 - 10)
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + 3600)
+    assert await r.monitor.check() == "stopping"
+    await _yield()
+    r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(3600))
+    r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
+    await r.monitor.stop_task
+    assert r.stops == [] and r.monitor.last_action["cancelled"] is True
+
+
+async def test_odd_terminal_managers_and_kernels(rig):
+    r = rig()
+    r.monitor.server_app.web_app.settings["terminal_manager"] = SimpleNamespace()
+    r.kernels.kernels["abcdef123456"] = SimpleNamespace(
+        execution_state="idle", last_activity=r.at(10)
+    )
+    await r.check_at(20)
+    assert [(b.name, b.detail) for b in r.monitor.blockers] == [
+        ("kernel abcdef12", "activity 10 s ago")
+    ]
+    r.monitor.server_app.web_app.settings["terminal_manager"] = SimpleNamespace(
+        terminals={"1": SimpleNamespace()}
+    )
+    r.monitor.server_app.web_app = SimpleNamespace()  # no settings at all
+    await r.check_at(30)
+    r.monitor.server_app.web_app = SimpleNamespace(
+        settings={"terminal_manager": SimpleNamespace(terminals={"1": SimpleNamespace()})}
+    )
+    await r.check_at(40)
+    assert [b.kind for b in r.monitor.blockers] == ["kernel"]
+
+
+async def test_recent_terminal_use_holds_a_schedule_for_two_check_intervals(rig):
+    r = rig(
+        idle_enabled=False,
+        idle_check_seconds=40.0,
+        stop_schedule="daily 10:00",
+        stop_schedule_timezone="UTC",
+    )
+    r.terminals["1"] = SimpleNamespace(last_activity=r.at(3600 - 79))
+    assert await r.check_at(3600) == "disabled"  # 79 s < 2 x 40 s: held
+    r.terminals["1"] = SimpleNamespace(last_activity=r.at(3600 - 80))
+    assert await r.check_at(3600) == "stopping"
+
+
+async def test_no_cpu_threshold_means_no_cpu_probe(rig):
+    r = rig(idle_cpu_percent=0.0)
+    r.monitor.probes.cpu_percent = lambda: 99.0
+    await r.check_at(100)
+    assert r.monitor.blockers == []
+
+
+async def test_a_check_reports_its_own_cpu_time(rig):
+    r = rig()
+    r.clock.set(T0 + 10)
+    before = time.process_time()
+    await r.monitor.check()
+    after = time.process_time()
+    assert 0 <= r.monitor.check_cpu_seconds <= after - before
+
+
+async def test_a_tab_is_silent_only_after_the_ttl(rig):
+    r = rig()
+    r.monitor.register_client("tab-1", ["a.ipynb"])
+    r.clock.set(T0 + 150)
+    assert r.monitor.silent_unsaved() == {}
+    r.clock.set(T0 + 151)
+    assert list(r.monitor.silent_unsaved()) == ["tab-1"]
+
+
+async def test_a_tab_that_comes_back_holds_again_after_its_release(rig):
+    r = rig(idle_unsaved_max_hours=0.25)
+    r.monitor.register_client("tab-1", ["a.ipynb"])
+    await r.check_at(901)  # released
+    r.clock.set(T0 + 1000)
+    r.monitor.register_client("tab-1", ["b.ipynb"])  # back, with new unsaved work
+    await r.check_at(1000 + 200)
+    assert [b.kind for b in r.monitor.blockers] == ["unsaved"]
+
+
+async def test_a_closed_tab_is_forgotten(rig):
+    r = rig(idle_unsaved_max_hours=0.25)
+    r.monitor.register_client("tab-1", ["a.ipynb"])
+    await r.check_at(901)
+    r.monitor.unregister_client("tab-1")
+    assert r.monitor.clients == {} and r.monitor._unsaved_released == set()
+
+
+async def test_the_snapshot_in_the_idle_state_and_with_both_stops_due(rig):
+    r = rig(idle_enforced=True, idle_dry_run=True)
+    r.clock.set(T0 + 100.26)
+    assert await r.monitor.check() == "idle"
+    snap = r.monitor.snapshot()
+    assert (snap["enforced"], snap["dry_run"]) == (True, True)
+    assert snap["idle_seconds"] == 100.3
+    assert snap["stops_at"] == "2026-12-02T09:30:00+00:00" and snap["seconds_left"] == 1699.7
+    both = rig(stop_schedule="daily 09:28", stop_schedule_timezone="UTC")
+    await both.check_at(1500)  # the idle stop at 09:30, the scheduled one at 09:28
+    assert both.monitor.snapshot()["stops_at"] == "2026-12-02T09:28:00+00:00"
+    later = rig(stop_schedule="daily 09:33", stop_schedule_timezone="UTC")
+    await later.check_at(1600)
+    assert later.monitor.snapshot()["stops_at"] == "2026-12-02T09:30:00+00:00"
+
+
+async def test_a_keepalive_ending_now_is_not_shown(rig):
+    r = rig()
+    r.monitor.keep_running(1)
+    r.clock.set(T0 + 60)
+    assert r.monitor.snapshot()["keepalive_until"] is None
+
+
+async def test_the_choice_files_log_lines_say_why(tmp_path, caplog):
+    from jupyter_costwidget.idle_choice import ChoiceStore
+
+    path = tmp_path / "idle.json"
+    path.write_text("{")
+    ChoiceStore(str(path), logging.getLogger("test-idle")).load()
+    assert caplog.records[-1].getMessage() == (
+        f"costwidget idle: ignoring unreadable {path} (Expecting property name enclosed in "
+        "double quotes: line 1 column 2 (char 1))"
+    )
+    blocked = tmp_path / "file" / "idle.json"
+    (tmp_path / "file").write_text("")
+    ChoiceStore(str(blocked), logging.getLogger("test-idle")).save({})
+    assert (
+        caplog.records[-1]
+        .getMessage()
+        .startswith(f"costwidget idle: could not save {blocked} ([Errno 17] File exists")
+    )
