@@ -11,7 +11,7 @@ SANDBOX_PORT ?= 5000
 CHROMIUM := /usr/bin/chromium
 DEMO_DIR := $(CURDIR)/.demo
 
-.PHONY: help install build chromium lint pytest jest ui-test wheel-check test test-dates demo bench prices mutate clean
+.PHONY: help install build chromium lint pytest jest ui-test wheel-check test test-dates demo bench prices mutate api clean
 
 help:
 	@echo "make demo   - install, build, start the AWS sandbox and JupyterLab (PORT=$(PORT))"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench  - run the benchmarks in bench/ (results in bench/results/)"
 	@echo "make prices - rebuild the bundled price snapshot from data/pricing/"
 	@echo "make test-dates - pytest with the clock at month, year and leap-day ends"
+	@echo "make api    - regenerate the API schema and its TypeScript types from the models"
 	@echo "make mutate - mutation testing of the money and stop logic (bench/results/mutation.json)"
 
 $(BIN)/python:
@@ -51,6 +52,7 @@ chromium:
 
 lint: install
 	$(BIN)/python scripts/check_repo_paths.py
+	bash scripts/check_api.sh
 	$(BIN)/ruff check jupyter_costwidget tests bench ui-tests/jupyter_server_test_config.py
 	$(BIN)/ruff format --check jupyter_costwidget tests bench ui-tests/jupyter_server_test_config.py
 	$(BIN)/jlpm lint:check
@@ -75,6 +77,11 @@ test: build chromium ui-tests/node_modules/.installed
 	$(MAKE) jest
 	$(MAKE) ui-test
 	$(MAKE) wheel-check
+
+# The API contract: schema.json from the pydantic models, then the TypeScript types from it.
+api: install
+	$(BIN)/python -m jupyter_costwidget.api.schema
+	$(BIN)/jlpm api:types
 
 # Mutation testing (mutmut) of the modules that decide money and stops, against their fast
 # in-process tests; [tool.mutmut] in pyproject.toml lists both. Not part of `make test`.

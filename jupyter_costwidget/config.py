@@ -68,9 +68,6 @@ class CostWidget(Configurable):
     history_hours = CFloat(6.0, help="How much burn-rate history the server keeps.").tag(
         config=True
     )
-    free_tier = Bool(
-        False, help="The account is in its SageMaker free-tier months (the UI says so)."
-    ).tag(config=True)
 
     # --- stop actions -------------------------------------------------------------------
     allow_stop = Enum(

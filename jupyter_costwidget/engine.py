@@ -14,6 +14,9 @@ from collections import deque
 from datetime import datetime, timezone
 from typing import Any
 
+from pydantic import ValidationError
+
+from .api.models import SpendSnapshot
 from .context import Context, detect_context
 from .inventory import Inventory, ScanResult
 from .ownership import Home
@@ -50,13 +53,14 @@ class SpendEngine:
         self._scheduled: asyncio.Future[dict[str, Any]] | None = None  # a rate-limited scan
         self.sleep = asyncio.sleep  # waits for a rate-limited scan (tests drive it)
         self._failing: dict[str, dict[str, Any]] = {}  # source -> its error, while it fails
+        self._contract_logged = False  # a snapshot that breaks api/schema.json is logged once
         self._scanned = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
         self._history: deque[dict[str, Any]] = deque()
         self._history_lock = threading.Lock()
         self.scans = 0
-        self.last_scan: dict[str, Any] = {}
+        self.last_scan: dict[str, Any] | None = None
 
     # ------------------------------------------------------------- service API
     async def start(self) -> None:
@@ -270,8 +274,8 @@ class SpendEngine:
             "errors": errors,
             "stale_sources": result.stale_sources,
             "scan": {"calls": result.calls, "seconds": round(result.seconds, 3)},
-            "free_tier": self.config.free_tier,
         }
+        self._check_contract(snapshot)
         self._record_history(now, spend["totals"]["mine"]["per_hour"])
         # Serialized once here, off the event loop: a large account's snapshot is ~1 MB of
         # JSON, too slow to dump per request. Requests only append the per-request fields.
@@ -282,6 +286,18 @@ class SpendEngine:
         self.scans += 1
         self._log_source_changes(errors)
         self.last_scan = {"at": snapshot["generated_at"], **snapshot["scan"], "errors": len(errors)}
+
+    def _check_contract(self, snapshot: dict[str, Any]) -> None:
+        """The snapshot must be a SpendSnapshot (api/models.py); tests fail on any breach. A
+        server still serves it, and logs the breach once."""
+        try:
+            SpendSnapshot.model_validate(
+                {**snapshot, "age_seconds": 0.0, "stale": False, "history": []}
+            )
+        except ValidationError as exc:
+            if not self._contract_logged:
+                self._contract_logged = True
+                self.state.log.error("costwidget: the /spend snapshot breaks its schema: %s", exc)
 
     def _log_source_changes(self, errors: list[dict[str, Any]]) -> None:
         """Log a source's failure once when it starts and once when it recovers."""
@@ -349,6 +365,7 @@ class SpendEngine:
             "warnings": [],
             "errors": [],
             "stale_sources": [],
+            "scan": None,
             "history": [],
         }
 

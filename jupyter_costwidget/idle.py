@@ -657,7 +657,7 @@ class IdleMonitor:
             "schedule": {
                 "spec": self.config.stop_schedule or None,
                 "timezone": self.schedule.tz_name if self.schedule else None,
-                "next": self.schedule_next.isoformat() if self.schedule_next else None,
+                "next": _iso(self.schedule_next.timestamp()) if self.schedule_next else None,
                 "error": self.schedule_error,
             },
             "last_action": last_action or None,
@@ -692,7 +692,7 @@ def _utc(ts: float) -> datetime:
 
 
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _ago(seconds: float) -> str:

@@ -17,6 +17,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from . import __version__
+from .api import models
 
 if TYPE_CHECKING:
     from .state import CostWidgetState
@@ -61,17 +62,22 @@ class CostWidgetHandler(APIHandler):
             raise BadRequest("Request body must be a JSON object.")
         return body
 
-    def write_json(self, payload: Any, status: int = 200) -> None:
+    def write_model(self, payload: models.Model, status: int = 200) -> None:
+        """Answer with one of the contract's models (api/models.py)."""
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload, default=str))
+        self.finish(payload.model_dump_json(by_alias=True))
+
+    def write_api_error(self, status: int, message: str, **detail: Any) -> None:
+        self.write_model(models.ApiError(message=message, status=status, **detail), status)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # JSON errors with a plain message, never a traceback.
         exc = kwargs.get("exc_info", (None, None, None))[1]
         message = getattr(exc, "message", None) or getattr(exc, "log_message", None) or self._reason
+        self.set_status(status_code)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"message": message, "status": status_code}))
+        self.finish(models.ApiError(message=str(message), status=status_code).model_dump_json())
 
 
 class VersionHandler(CostWidgetHandler):
@@ -81,7 +87,7 @@ class VersionHandler(CostWidgetHandler):
     @tornado.web.authenticated
     @authorized
     def get(self) -> None:
-        self.write_json({"version": __version__})
+        self.write_model(models.Version(version=__version__))
 
 
 ROUTES: list[tuple[str, type[CostWidgetHandler]]] = [("version", VersionHandler)]

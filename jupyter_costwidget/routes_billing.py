@@ -9,6 +9,7 @@ from __future__ import annotations
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
+from .api import models
 from .routes import BadRequest, CostWidgetHandler
 
 
@@ -23,10 +24,12 @@ class BillingHandler(CostWidgetHandler):
         if refresh not in ("0", "1", "true", "false", ""):
             raise BadRequest("refresh must be 0 or 1.")
         if not self.costwidget.config.billing_enabled:
-            self.write_json({"enabled": False})
+            self.write_model(models.Billing(enabled=False))
             return
         service = self.costwidget.billing  # type: ignore[attr-defined]  # set by billing.setup
-        self.write_json(await service.get(refresh=refresh in ("1", "true")))
+        self.write_model(
+            models.Billing.model_validate(await service.get(refresh=refresh in ("1", "true")))
+        )
 
 
 ROUTES = [("billing", BillingHandler)]

@@ -22,6 +22,7 @@ from typing import Any
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
+from .api import models
 from .idle import IdleInputError, IdleMonitor
 from .routes import BadRequest, CostWidgetHandler
 
@@ -61,7 +62,7 @@ class IdleHandler(_IdleHandler):
         client = self.get_query_argument("client", None)
         if client is not None:
             self.monitor.register_client(self._client_id(client), self._unsaved())
-        self.write_json(self.monitor.snapshot())
+        self.write_model(models.IdleStatus.model_validate(self.monitor.snapshot()))
 
     def _unsaved(self) -> list[str] | None:
         values = self.get_query_arguments("unsaved")
@@ -95,7 +96,7 @@ class IdleHandler(_IdleHandler):
         except IdleInputError as exc:
             raise BadRequest(str(exc)) from None
         await self.monitor.check()  # answer with the state the new settings give
-        self.write_json(self.monitor.snapshot())
+        self.write_model(models.IdleStatus.model_validate(self.monitor.snapshot()))
 
 
 class KeepaliveHandler(_IdleHandler):
@@ -112,7 +113,7 @@ class KeepaliveHandler(_IdleHandler):
             "costwidget idle: keep running requested (%s)", body.get("minutes") or "reset"
         )
         await self.monitor.check()
-        self.write_json(self.monitor.snapshot())
+        self.write_model(models.IdleStatus.model_validate(self.monitor.snapshot()))
 
 
 class ActivityHandler(_IdleHandler):
@@ -124,7 +125,7 @@ class ActivityHandler(_IdleHandler):
         if "client" in body:
             self.monitor.register_client(self._client_id(body["client"]))
         accepted = self.monitor.report_activity()
-        self.write_json({"accepted": accepted})
+        self.write_model(models.ActivityResult(accepted=accepted))
 
 
 class SavedHandler(_IdleHandler):
@@ -147,7 +148,7 @@ class SavedHandler(_IdleHandler):
             self.monitor.saved(request_id, client, ok, (error or "")[:500] or None)
         except IdleInputError as exc:
             raise tornado.web.HTTPError(409, reason=str(exc)) from None
-        self.write_json({"received": True})
+        self.write_model(models.SavedResult(received=True))
 
 
 ROUTES: list[tuple[str, type[CostWidgetHandler]]] = [

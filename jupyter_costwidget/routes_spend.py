@@ -7,6 +7,7 @@ import math
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
+from .api import models
 from .routes import BadRequest, CostWidgetHandler
 
 
@@ -51,7 +52,7 @@ class StatusHandler(CostWidgetHandler):
     @tornado.web.authenticated
     @authorized
     def get(self) -> None:
-        self.write_json(self.costwidget.spend.status())  # type: ignore[attr-defined]
+        self.write_model(models.Status.model_validate(self.costwidget.spend.status()))  # type: ignore[attr-defined]
 
 
 ROUTES = [("spend", SpendHandler), ("status", StatusHandler)]

@@ -7,6 +7,7 @@ from typing import Any
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
+from .api import models
 from .aws import AwsError, describe_error
 from .context import Context
 from .ownership import Home
@@ -33,13 +34,13 @@ class StopResourceHandler(CostWidgetHandler):
         state = self.costwidget
         spend = getattr(state, "spend", None)
         if spend is None:
-            self.write_json({"message": "The spend engine is not running.", "status": 503}, 503)
+            self.write_api_error(503, "The spend engine is not running.")
             return
         shown_id = echo(resource_id)
         resource = await self._find(spend, resource_id)
         who = self._who(spend)
         if resource is None:
-            self.write_json({"message": f"No resource with id {shown_id!r}.", "status": 404}, 404)
+            self.write_api_error(404, f"No resource with id {shown_id!r}.")
             return
         try:
             check_allowed(resource, state.config.allow_stop)
@@ -70,10 +71,7 @@ class StopResourceHandler(CostWidgetHandler):
                 refused.status,
                 refused.message,
             )
-            self.write_json(
-                {"message": refused.message, "status": refused.status, "id": resource_id},
-                refused.status,
-            )
+            self.write_api_error(refused.status, refused.message, id=resource_id)
             return
         except AwsError as error:
             self._failed(who, resource_id, f"sagemaker.{describe_operation(resource)}", error)
@@ -96,15 +94,16 @@ class StopResourceHandler(CostWidgetHandler):
         )
         # The next snapshot must not show the stopped resource as running.
         spend.invalidate()
-        self.write_json(
-            {
-                "id": resource_id,
-                "kind": resource.get("kind"),
-                "name": resource.get("name"),
-                "per_hour": resource.get("per_hour"),
-                **result,
-                "message": f"{call.source} sent for {resource.get('name') or resource_id}.",
-            }
+        self.write_model(
+            models.StopResult(
+                id=resource_id,
+                kind=resource["kind"],
+                name=resource["name"],
+                per_hour=resource.get("per_hour"),
+                action=result["action"],
+                params=result["params"],
+                message=f"{call.source} sent for {resource.get('name') or resource_id}.",
+            )
         )
 
     def _failed(self, who: str, resource_id: str, action: str, error: AwsError) -> None:
@@ -115,14 +114,11 @@ class StopResourceHandler(CostWidgetHandler):
             action,
             error.code,
         )
-        self.write_json(
-            {
-                "message": f"{action} failed: {error.message}",
-                "status": 502,
-                "id": resource_id,
-                "error": error.as_dict(),
-            },
+        self.write_api_error(
             502,
+            f"{action} failed: {error.message}",
+            id=resource_id,
+            error=models.SourceError(**error.as_dict()),
         )
 
     async def _find(self, spend: Any, resource_id: str) -> dict[str, Any] | None:

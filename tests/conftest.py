@@ -67,3 +67,24 @@ def costwidget_server_config(jp_server_config):
         return config
 
     return make
+
+
+# --- every API answer a test receives is checked against api/schema.json --------------------
+@pytest.fixture
+def jp_fetch(jp_fetch):
+    from tornado.httpclient import HTTPClientError
+
+    from .api_contract import check_response
+
+    async def fetch(*parts, **kwargs):
+        method = kwargs.get("method", "GET")
+        try:
+            response = await jp_fetch(*parts, **kwargs)
+        except HTTPClientError as err:
+            if err.response is not None:
+                check_response(parts, method, err.code, err.response.body)
+            raise
+        check_response(parts, method, response.code, response.body)
+        return response
+
+    return fetch

@@ -274,10 +274,13 @@ async def test_forecast_not_available_is_a_note_not_an_error(jp_fetch):
 
 @pytest.mark.parametrize("billing_enabled", [False], indirect=True)
 async def test_disabled_makes_no_aws_call(jp_fetch, sandbox):
-    data = await get_billing(jp_fetch)
-    assert data == {"enabled": False}
-    data = await get_billing(jp_fetch, refresh="1")
-    assert data == {"enabled": False}
+    for refresh in (None, "1"):
+        data = (
+            await get_billing(jp_fetch, refresh=refresh) if refresh else await get_billing(jp_fetch)
+        )
+        # The whole Billing shape, with nothing billed known.
+        assert data["enabled"] is False and data["month_to_date"] is None
+        assert data["budgets"] == [] and data["errors"] == [] and data["requests_today"] == 0
     calls = sandbox.calls()
     assert not [k for k in calls if k.split(".")[0] in ("ce", "budgets", "sts")]
 

@@ -466,7 +466,7 @@ async def test_scheduled_stop_fires_even_when_auto_stop_is_off(
     assert monitor.last_action["reason"] == "schedule" and monitor.last_action["ok"] is True
     data = await get_idle(jp_fetch)
     assert data["enabled"] is False
-    assert data["schedule"]["next"] == "2026-12-03T03:00:00+00:00"
+    assert data["schedule"]["next"] == "2026-12-03T03:00:00Z"
 
 
 @pytest.mark.parametrize("idle_env", ["studio"])
@@ -477,7 +477,7 @@ async def test_keep_running_skips_a_scheduled_stop(jp_fetch, jp_serverapp, sandb
     clock.set(due - 60)
     assert await monitor.check() == "warning"
     data = await post(jp_fetch, "costwidget", "api", "idle", "keepalive", body={})
-    assert data["schedule"]["next"] == "2026-12-03T03:00:00+00:00"  # skipped to the next
+    assert data["schedule"]["next"] == "2026-12-03T03:00:00Z"  # skipped to the next
     stopped_at, _ = await checks_until(monitor, clock, due + 3 * CHECK, CHECK)
     assert stopped_at is None and sandbox.calls().get("sagemaker.DeleteApp", 0) == 0
 

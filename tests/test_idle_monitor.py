@@ -146,7 +146,7 @@ async def test_warns_grace_minutes_before(rig):
     assert await r.check_at(TIMEOUT - GRACE) == "warning"  # 1500 s
     snap = r.monitor.snapshot()
     assert snap["seconds_left"] == 300.0
-    assert snap["stops_at"] == "2026-12-02T09:30:00+00:00"
+    assert snap["stops_at"] == "2026-12-02T09:30:00Z"
     assert snap["idle_seconds"] == 1500.0
 
 
@@ -509,7 +509,7 @@ async def test_the_snapshot_whole(rig):
         "dry_run": False,
         "state": "warning",
         "idle_seconds": 1500.0,  # 1600 - 100
-        "stops_at": "2026-12-02T09:31:40+00:00",  # 100 s + 1800 s after 09:00
+        "stops_at": "2026-12-02T09:31:40Z",  # 100 s + 1800 s after 09:00
         "seconds_left": 300.0,
         "blockers": [{"kind": "kernel", "name": "python3 k1", "detail": "activity 25 min ago"}],
         "keepalive_until": None,
@@ -517,7 +517,7 @@ async def test_the_snapshot_whole(rig):
         "last_action": None,
         "save_request": None,
         "unsaved": [
-            {"client": "tab-1", "documents": ["a.ipynb"], "last_seen": "2026-12-02T09:25:50+00:00"}
+            {"client": "tab-1", "documents": ["a.ipynb"], "last_seen": "2026-12-02T09:25:50Z"}
         ],
         "checks": 1,
     }
@@ -533,14 +533,14 @@ async def test_the_snapshot_while_busy_and_kept_alive(rig):
     assert snap["blockers"] == [
         {"kind": "kernel", "name": "python3 abcdef12", "detail": "busy for 2 min"},
         {"kind": "keepalive", "name": "keep-alive", "detail": "kept running until "
-         "2026-12-02T09:11:00+00:00"},
+         "2026-12-02T09:11:00Z"},
     ]  # fmt: skip
     assert snap["state"] == "active" and snap["stops_at"] is None
-    assert snap["keepalive_until"] == "2026-12-02T09:11:00+00:00"
+    assert snap["keepalive_until"] == "2026-12-02T09:11:00Z"
     assert snap["schedule"] == {
         "spec": "daily 10:00",
         "timezone": "UTC",
-        "next": "2026-12-02T10:00:00+00:00",
+        "next": "2026-12-02T10:00:00Z",
         "error": None,
     }
     assert snap["idle_seconds"] == 0.0
@@ -548,7 +548,7 @@ async def test_the_snapshot_while_busy_and_kept_alive(rig):
     r.kernels.kernels["abcdef123456"] = Kernel("idle", last_activity=r.at(3000))
     assert await r.check_at(3600 - 120) == "warning"
     snap = r.monitor.snapshot()
-    assert (snap["stops_at"], snap["seconds_left"]) == ("2026-12-02T10:00:00+00:00", 120.0)
+    assert (snap["stops_at"], snap["seconds_left"]) == ("2026-12-02T10:00:00Z", 120.0)
 
 
 async def test_the_snapshot_during_and_after_a_stop(rig):
@@ -562,7 +562,7 @@ async def test_the_snapshot_during_and_after_a_stop(rig):
     req = r.monitor.save_request
     assert snap["save_request"] == {
         "id": req.id,
-        "deadline": "2026-12-02T09:30:30+00:00",  # idle_save_timeout_seconds = 30
+        "deadline": "2026-12-02T09:30:30Z",  # idle_save_timeout_seconds = 30
         "reason": "idle",
     }
     assert snap["state"] == "stopping" and snap["seconds_left"] == 0.0
@@ -571,11 +571,11 @@ async def test_the_snapshot_during_and_after_a_stop(rig):
     await r.monitor.stop_task
     assert r.monitor.snapshot()["last_action"] == {
         "reason": "idle",
-        "started": "2026-12-02T09:30:00+00:00",
+        "started": "2026-12-02T09:30:00Z",
         "summary": "stopped",
         "calls": [],
         "ok": True,
-        "finished": "2026-12-02T09:30:05+00:00",
+        "finished": "2026-12-02T09:30:05Z",
     }
     assert r.monitor.snapshot()["state"] == "stopped"
 
@@ -862,11 +862,11 @@ async def test_records_of_a_cancelled_and_a_failed_stop(rig):
     await r.monitor.stop_task
     assert r.monitor.last_action == {
         "reason": "idle",
-        "started": "2026-12-02T09:30:00+00:00",
+        "started": "2026-12-02T09:30:00Z",
         "ok": False,
         "cancelled": True,
         "message": "Stop cancelled: a.ipynb: disk full",
-        "finished": "2026-12-02T09:30:00+00:00",
+        "finished": "2026-12-02T09:30:00Z",
         "_t": T0 + TIMEOUT,
     }
     assert r.monitor.current_state == "active" and r.monitor.outcome is None
@@ -880,12 +880,12 @@ async def test_records_of_a_cancelled_and_a_failed_stop(rig):
     await r.check_at(2 * TIMEOUT)
     assert {k: v for k, v in r.monitor.last_action.items() if k != "_t"} == {
         "reason": "idle",
-        "started": "2026-12-02T10:00:00+00:00",
+        "started": "2026-12-02T10:00:00Z",
         "ok": False,
         "message": "DeleteApp failed",
         "error": {"code": "ThrottlingException"},
         "attempts": 3,
-        "finished": "2026-12-02T10:00:00+00:00",
+        "finished": "2026-12-02T10:00:00Z",
     }
     assert (r.monitor.current_state, r.monitor.outcome) == ("failed", "failed")
 
@@ -1078,10 +1078,11 @@ async def test_a_schedule_in_another_time_zone(rig):
 async def test_a_bad_schedule_is_logged(rig, caplog):
     r = rig(stop_schedule="at teatime")
     assert r.monitor.schedule_error == "'at': unknown day 'at' (use Mon, Tue, ... Sun)"
-    assert (
+    assert _logged(
+        caplog,
         "costwidget idle: c.CostWidget.stop_schedule ignored: 'at': unknown day 'at' "
-        "(use Mon, Tue, ... Sun)"
-    ) in caplog.text
+        "(use Mon, Tue, ... Sun)",
+    )
 
 
 async def test_an_unreadable_choice_is_logged_by_the_monitor(rig, tmp_path, caplog):
@@ -1177,7 +1178,7 @@ async def test_the_background_loop_checks_on_wake_survives_a_bad_check_and_stops
     r.monitor.wake()
     await _until(lambda: calls["n"] == 1)
     await _yield(20)
-    assert "costwidget idle: check failed" in caplog.text
+    assert _logged(caplog, "costwidget idle: check failed")
     r.state.config.idle_cpu_percent = 0.0
     r.monitor.wake()
     await _until(lambda: r.monitor.checks == 3)  # the loop lives on
@@ -1237,7 +1238,7 @@ async def test_settings_changes_are_logged_and_turning_off_keeps_the_clock(rig, 
     r.clock.set(T0 + 500)
     r.monitor.update_settings(enabled=False, timeout_minutes=45)
     assert r.monitor.last_active == T0  # turning off does not restart the clock
-    assert "costwidget idle: settings changed: enabled=False timeout=45 min" in caplog.text
+    assert _logged(caplog, "costwidget idle: settings changed: enabled=False timeout=45 min")
 
 
 async def test_why_a_stop_was_called_off_by_the_user(rig):
@@ -1261,9 +1262,8 @@ async def test_a_skipped_scheduled_stop_is_logged(rig, caplog):
     r = rig(idle_enabled=False, stop_schedule="daily 10:00", stop_schedule_timezone="UTC")
     r.clock.set(T0 + 3600 - 60)
     r.monitor.keep_running(None)
-    assert (
-        "costwidget idle: scheduled stop at 2026-12-02 10:00:00+00:00 skipped by the user"
-        in caplog.text
+    assert _logged(
+        caplog, "costwidget idle: scheduled stop at 2026-12-02 10:00:00+00:00 skipped by the user"
     )
 
 
@@ -1272,7 +1272,7 @@ async def test_a_busy_kernel_past_the_ceiling_is_logged(rig, caplog):
     r = rig(idle_max_busy_hours=1.0)
     r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(0))
     await r.check_at(3601)
-    assert "costwidget idle: kernel k1 busy past idle_max_busy_hours" in caplog.text
+    assert _logged(caplog, "costwidget idle: kernel k1 busy past idle_max_busy_hours")
 
 
 async def test_an_unexpected_stop_error_is_logged_with_its_traceback(rig, caplog):
@@ -1400,13 +1400,13 @@ async def test_the_snapshot_in_the_idle_state_and_with_both_stops_due(rig):
     snap = r.monitor.snapshot()
     assert (snap["enforced"], snap["dry_run"]) == (True, True)
     assert snap["idle_seconds"] == 100.3
-    assert snap["stops_at"] == "2026-12-02T09:30:00+00:00" and snap["seconds_left"] == 1699.7
+    assert snap["stops_at"] == "2026-12-02T09:30:00Z" and snap["seconds_left"] == 1699.7
     both = rig(stop_schedule="daily 09:28", stop_schedule_timezone="UTC")
     await both.check_at(1500)  # the idle stop at 09:30, the scheduled one at 09:28
-    assert both.monitor.snapshot()["stops_at"] == "2026-12-02T09:28:00+00:00"
+    assert both.monitor.snapshot()["stops_at"] == "2026-12-02T09:28:00Z"
     later = rig(stop_schedule="daily 09:33", stop_schedule_timezone="UTC")
     await later.check_at(1600)
-    assert later.monitor.snapshot()["stops_at"] == "2026-12-02T09:30:00+00:00"
+    assert later.monitor.snapshot()["stops_at"] == "2026-12-02T09:30:00Z"
 
 
 async def test_a_keepalive_ending_now_is_not_shown(rig):
@@ -1433,4 +1433,57 @@ async def test_the_choice_files_log_lines_say_why(tmp_path, caplog):
         caplog.records[-1]
         .getMessage()
         .startswith(f"costwidget idle: could not save {blocked} ([Errno 17] File exists")
+    )
+
+
+def _logged(caplog, message: str) -> bool:
+    return any(record.getMessage() == message for record in caplog.records)
+
+
+async def test_the_loop_checks_on_its_own_every_check_interval(rig):
+    r = rig(idle_check_seconds=0.05)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    r.monitor.start()
+    try:
+        while r.monitor.checks < 3 and loop.time() - started < 5:
+            await asyncio.sleep(0.01)
+        # Three checks, 50 ms apart: not before 0.1 s, well within a second.
+        assert r.monitor.checks >= 3
+        assert 0.1 <= loop.time() - started < 1.0
+    finally:
+        await r.monitor.stop()
+
+
+async def test_only_a_scheduled_stop_due_sets_the_stop_time_when_auto_stop_is_off(rig):
+    r = rig(idle_enabled=False, stop_schedule="daily 10:00", stop_schedule_timezone="UTC")
+    await r.check_at(3600 - 120)
+    snap = r.monitor.snapshot()
+    assert (snap["stops_at"], snap["seconds_left"]) == ("2026-12-02T10:00:00Z", 120.0)
+    await r.check_at(600)
+    assert r.monitor.snapshot()["stops_at"] is None  # not within the warning yet
+
+
+async def test_turning_off_twice_keeps_the_clock(rig):
+    r = rig(idle_enabled=False)
+    r.clock.set(T0 + 500)
+    r.monitor.update_settings(enabled=False)
+    assert r.monitor.last_active == T0
+
+
+async def test_a_tab_released_twice_is_logged_twice(rig, caplog):
+    r = rig(idle_unsaved_max_hours=0.25)
+    r.monitor.register_client("tab-1", ["a.ipynb", "b.md"])
+    await r.check_at(901)
+    r.clock.set(T0 + 1000)
+    r.monitor.register_client("tab-1", ["a.ipynb", "b.md"])
+    await r.check_at(1000 + 901)
+    released = [m for m in (rec.getMessage() for rec in caplog.records) if "no longer" in m]
+    assert (
+        released
+        == [
+            "costwidget idle: tab tab-1 has been silent for 15 min with unsaved a.ipynb, b.md; no "
+            "longer holding the stop (c.CostWidget.idle_unsaved_max_hours)"
+        ]
+        * 2
     )
