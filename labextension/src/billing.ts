@@ -27,47 +27,14 @@ import { readSettings } from './settings';
 import { costToday, scopeTotal } from './spend';
 import { SpendStatusItem } from './statusbar';
 import { ISpendModel } from './tokens';
-import { ISpendError, ISpendSnapshot } from './types';
+import type * as api from './api/types';
+import { ISpendSnapshot } from './types';
 
 // ------------------------------------------------------------------ the API's JSON
 
-export interface IBudget {
-  name: string;
-  limit: number | null;
-  actual: number | null;
-  forecast: number | null;
-  unit?: string;
-  time_unit?: string | null;
-  /** Service filter; null: the budget counts every service. */
-  services: string[] | null;
-  percent_actual: number | null;
-  percent_forecast: number | null;
-}
-
-export interface IBilling {
-  enabled: boolean;
-  currency?: string;
-  month_to_date?: number | null;
-  yesterday?: number | null;
-  /** Month-end total forecast by Cost Explorer. */
-  forecast?: number | null;
-  by_usage_type?: Record<string, number | null>;
-  budgets?: IBudget[];
-  tags_active?: boolean | null;
-  mine?: {
-    month_to_date: number | null;
-    filtered_by: string[];
-    message: string;
-  } | null;
-  fetched_at?: string | null;
-  age_seconds?: number | null;
-  cache_hours?: number;
-  requests_today?: number;
-  stale?: boolean;
-  errors?: ISpendError[];
-  notes?: string[];
-  period?: { month_start: string; yesterday: string; today: string };
-}
+// The shapes are generated from the server's models (api/types.ts).
+export type IBudget = api.BudgetRow;
+export type IBilling = api.Billing;
 
 // ------------------------------------------------------------------ pure helpers
 
@@ -264,7 +231,7 @@ export function budgetBar(
       : budget.services.join(', ');
   return el(
     'li',
-    { class: 'jp-CostWidget-budget', 'data-budget': budget.name },
+    { class: 'jp-CostWidget-budget', 'data-budget': budget.name ?? '' },
     el(
       'div',
       { class: 'jp-CostWidget-budget-label' },

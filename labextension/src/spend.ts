@@ -27,20 +27,13 @@ export function localMidnight(at: Date): Date {
 /**
  * Cost since local midnight of the resources in `scope`, as of `at` (default: the snapshot's
  * time). Per resource: min(accrued, per_hour × hours since midnight); a resource without a
- * price counts in `unpriced`. The server's own `totals[scope].today` wins when present.
+ * price counts in `unpriced`.
  */
 export function costToday(
   snapshot: ISpendSnapshot,
   scope: ScopeName,
   at?: Date
 ): { usd: number | null; unpriced: number } {
-  const serverToday = snapshot.totals[scope]?.today;
-  if (serverToday !== undefined && serverToday !== null) {
-    return {
-      usd: serverToday,
-      unpriced: snapshot.totals[scope]?.unpriced ?? 0
-    };
-  }
   const when =
     at ??
     (snapshot.generated_at ? new Date(snapshot.generated_at) : new Date());

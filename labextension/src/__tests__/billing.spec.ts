@@ -25,6 +25,8 @@ function budget(over: Partial<IBudget> = {}): IBudget {
     limit: 2000,
     actual: 1286.4,
     forecast: 1890,
+    unit: 'USD',
+    time_unit: 'MONTHLY',
     services: ['Amazon SageMaker'],
     percent_actual: 64.3,
     percent_forecast: 94.5,
@@ -35,8 +37,10 @@ function budget(over: Partial<IBudget> = {}): IBudget {
 function billing(over: Partial<IBilling> = {}): IBilling {
   return {
     enabled: true,
+    currency: 'USD',
     month_to_date: 1286.4,
     yesterday: 83.69,
+    today: 12.5,
     forecast: 1890,
     by_usage_type: {
       'APN1-Canvas:Session-Hrs': 410.4,
@@ -53,6 +57,7 @@ function billing(over: Partial<IBilling> = {}): IBilling {
       budget()
     ],
     tags_active: true,
+    tags: {},
     mine: {
       month_to_date: 342.6,
       filtered_by: ['sagemaker:user-profile-arn'],
@@ -64,6 +69,13 @@ function billing(over: Partial<IBilling> = {}): IBilling {
     requests_today: 3,
     errors: [],
     notes: [],
+    stale_sources: [],
+    period: {
+      month_start: '2026-11-01',
+      yesterday: '2026-11-22',
+      today: '2026-11-23'
+    },
+    stale: false,
     ...over
   };
 }
@@ -101,7 +113,7 @@ describe('billing formatting', () => {
     expect(monthToDateLine(billing({ month_to_date: null }), USD, trans)).toBe(
       null
     );
-    expect(monthToDateLine({ enabled: false }, USD, trans)).toBeNull();
+    expect(monthToDateLine(billing({ enabled: false }), USD, trans)).toBeNull();
     expect(monthToDateLine(null, USD, trans)).toBeNull();
   });
 
@@ -116,9 +128,9 @@ describe('billing formatting', () => {
     expect(summaryDue(true, billing(), '2026-11-23', '2026-11-23')).toBe(false);
     expect(summaryDue(true, billing(), '2026-11-22', '2026-11-23')).toBe(true);
     expect(summaryDue(false, billing(), null, '2026-11-23')).toBe(false);
-    expect(summaryDue(true, { enabled: false }, null, '2026-11-23')).toBe(
-      false
-    );
+    expect(
+      summaryDue(true, billing({ enabled: false }), null, '2026-11-23')
+    ).toBe(false);
     expect(
       summaryDue(true, billing({ month_to_date: null }), null, '2026-11-23')
     ).toBe(false);
@@ -207,7 +219,8 @@ describe('renderBilling', () => {
 
   it('handles disabled and loading', () => {
     expect(
-      renderBilling({ enabled: false }, null, null, USD, trans).textContent
+      renderBilling(billing({ enabled: false }), null, null, USD, trans)
+        .textContent
     ).toContain('turned off');
     expect(
       renderBilling(null, new Error('boom'), null, USD, trans).textContent

@@ -5,7 +5,11 @@ export function resource(over: Partial<ISpendResource>): ISpendResource {
     id: 'endpoint:x',
     kind: 'endpoint',
     name: 'x',
+    arn: null,
+    app_type: null,
     owner: null,
+    domain_id: null,
+    space: null,
     instance_type: 'ml.m5.xlarge',
     count: 1,
     status: 'InService',
@@ -13,8 +17,13 @@ export function resource(over: Partial<ISpendResource>): ISpendResource {
     per_hour: 1,
     accrued: 1,
     price_known: true,
+    price_estimate: false,
+    price_source: 'list',
+    price_parts: [],
+    notes: [],
     scopes: ['region'],
     warnings: [],
+    stale: false,
     ...over
   };
 }
@@ -45,6 +54,8 @@ export function snapshot(over: Partial<ISpendSnapshot> = {}): ISpendSnapshot {
     resources: [],
     warnings: [],
     errors: [],
+    stale_sources: [],
+    scan: { calls: 23, seconds: 0.6 },
     history: [],
     ...over
   };

@@ -22,6 +22,7 @@ function status(extra: Partial<IIdleStatus> = {}): IIdleStatus {
     last_action: null,
     save_request: null,
     unsaved: [],
+    checks: 1,
     ...extra
   };
 }
@@ -74,7 +75,7 @@ describe('idle format', () => {
 
 describe('IdleModel', () => {
   it('answers a save request once, with the saver errors', async () => {
-    const request = { id: 'r1', deadline: '', reason: 'idle' };
+    const request = { id: 'r1', deadline: '', reason: 'idle' as const };
     const { api, saved } = fakeApi([
       status({ state: 'stopping', save_request: request })
     ]);
@@ -90,7 +91,7 @@ describe('IdleModel', () => {
   });
 
   it('reports a successful save as ok', async () => {
-    const request = { id: 'r2', deadline: '', reason: 'idle' };
+    const request = { id: 'r2', deadline: '', reason: 'idle' as const };
     const { api, saved } = fakeApi([
       status({ state: 'stopping', save_request: request })
     ]);

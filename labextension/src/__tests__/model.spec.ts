@@ -105,7 +105,15 @@ describe('SpendModel', () => {
       autoStart: false,
       stopResource: async id => {
         stopped.push(id);
-        return { id, action: 'sagemaker.DeleteEndpoint', message: 'ok' };
+        return {
+          id,
+          kind: 'endpoint',
+          name: 'churn-xgb',
+          per_hour: 0.596,
+          action: 'sagemaker.DeleteEndpoint',
+          params: { EndpointName: 'churn-xgb' },
+          message: 'ok'
+        };
       }
     });
     const result = await model.stop('endpoint:churn-xgb');

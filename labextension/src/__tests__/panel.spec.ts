@@ -171,16 +171,14 @@ describe('SpendPanel', () => {
 
 describe('priceMarker', () => {
   const trans = nullTranslator.load('jupyter-costwidget');
-  const row = {
+  const row = resource({
     id: 'notebook-instance:nb',
     kind: 'notebook-instance',
     name: 'nb',
     per_hour: 0.065,
     accrued: 1,
-    price_known: true,
-    scopes: [],
-    warnings: []
-  };
+    scopes: []
+  });
   it('marks a derived price with its rule', () => {
     const rule =
       'Derived: AWS prices compute the same for notebook instances, Studio Classic, Studio JupyterLab and Code Editor.';

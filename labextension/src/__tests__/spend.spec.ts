@@ -56,12 +56,6 @@ describe('costToday', () => {
     });
     expect(costToday(snap, 'mine', at)).toEqual({ usd: 5, unpriced: 1 });
   });
-
-  it('uses the server figure when the snapshot has one', () => {
-    const snap = snapshot();
-    snap.totals.mine = { per_hour: 1, accrued: 50, unpriced: 0, today: 7.25 };
-    expect(costToday(snap, 'mine', at).usd).toBe(7.25);
-  });
 });
 
 describe('selectResources', () => {

@@ -6,7 +6,7 @@ import { CriticalWarningNotifier, newWarnings, NotifiedStore } from '../notify';
 import { CostWidgetRequestError } from '../request';
 import { MeterSettings, readSettings } from '../settings';
 import { meterLevel, SpendStatusItem } from '../statusbar';
-import { ISpendSnapshot } from '../types';
+import { ISpendSnapshot, ISpendWarning } from '../types';
 import { resource, snapshot } from './fixtures';
 
 const trans = nullTranslator.load('jupyter_costwidget');
@@ -23,7 +23,7 @@ function modelWith(
   });
 }
 
-const canvasWarning = {
+const canvasWarning: ISpendWarning = {
   code: 'canvas-running',
   severity: 'critical',
   message: 'Canvas of bob has been running for 9 d',
