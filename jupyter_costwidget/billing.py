@@ -124,14 +124,14 @@ class BillingService:
 
     async def _context(self) -> tuple[Any, list[str]]:
         """The spend engine's context (who 'mine' is) and this user's spaces, if it knows."""
-        engine = getattr(self.state, "spend", None)
+        engine = self.state.spend
         if engine is None:
             return None, []
-        if getattr(engine, "context", None) is None:
+        if engine.context is None:
             try:  # the first scan finds the context; do not wait forever for it
                 await asyncio.wait_for(engine.latest(), timeout=30)
             except Exception:  # noqa: BLE001 - billing works without 'mine'
-                return getattr(engine, "context", None), []
+                return engine.context, []
         context = engine.context
         spaces = []
         try:

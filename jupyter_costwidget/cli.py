@@ -7,13 +7,11 @@ parser with `set_defaults(func=...)`; `func(args) -> int` is the exit status.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 from . import __version__
-
-# Modules with an `add_parser(subparsers)`; each feature adds its module name here.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("pricing.cli", "sandbox.cli")
+from .pricing import cli as pricing_cli
+from .sandbox import cli as sandbox_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,8 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="subcommands", metavar="SUBCOMMAND")
     version = subparsers.add_parser("version", help="print the package version")
     version.set_defaults(func=lambda _args: print(__version__) or 0)
-    for name in SUBCOMMAND_MODULES:
-        importlib.import_module(f"{__package__}.{name}").add_parser(subparsers)
+    pricing_cli.add_parser(subparsers)
+    sandbox_cli.add_parser(subparsers)
     return parser
 
 

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 from typing import Any
 
+import tornado.web
+from jupyter_server.utils import url_path_join
+
+from . import billing, engine, idle, routes, routes_billing, routes_idle, routes_spend, routes_stop
 from .config import CostWidget
-from .routes import setup_route_handlers
 from .state import CostWidgetState
 
-# Modules with a `setup(state)` that registers their services on the shared state, in
-# start order. Each feature adds its module name here.
-FEATURE_SETUP_MODULES: tuple[str, ...] = ("engine", "idle", "billing")
+# The routes under {base_url}costwidget/api/, feature by feature.
+ROUTES = [
+    *routes.ROUTES,
+    *routes_spend.ROUTES,
+    *routes_stop.ROUTES,
+    *routes_idle.ROUTES,
+    *routes_billing.ROUTES,
+]
 
 
 def load(server_app: Any) -> CostWidgetState:
@@ -20,12 +27,20 @@ def load(server_app: Any) -> CostWidgetState:
     state = CostWidgetState(config=config, log=server_app.log, server_app=server_app)
     web_app = server_app.web_app
     web_app.settings["costwidget"] = state
-    for name in FEATURE_SETUP_MODULES:
-        importlib.import_module(f"{__package__}.{name}").setup(state)
+    # The services, in start order.
+    engine.setup(state)
+    idle.setup(state)
+    billing.setup(state)
     setup_route_handlers(web_app)
     _start_when_loop_runs(state, server_app)
     server_app.log.info("jupyter_costwidget %s loaded", _version())
     return state
+
+
+def setup_route_handlers(web_app: tornado.web.Application) -> None:
+    base_url = web_app.settings["base_url"]
+    handlers = [(url_path_join(base_url, routes.API_PREFIX, path), cls) for path, cls in ROUTES]
+    web_app.add_handlers(".*$", handlers)
 
 
 def unload(server_app: Any) -> Any:

@@ -49,8 +49,7 @@ class StopFailed(Exception):
 
 async def current_context(state: CostWidgetState) -> Context:
     """The spend engine's context when it has one; else the metadata file alone (no AWS)."""
-    engine = getattr(state, "spend", None)
-    ctx = getattr(engine, "context", None)
+    ctx = state.spend.context if state.spend is not None else None
     if isinstance(ctx, Context) and (ctx.environment == LOCAL or ctx.app_name):
         return ctx
     path = os.path.expanduser(state.config.metadata_file or "")

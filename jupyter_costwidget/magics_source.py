@@ -307,4 +307,4 @@ def _default_engine() -> Any:
 
     state = CostWidgetState(CostWidget(), logging.getLogger("jupyter_costwidget.magics"))
     engine_module.setup(state)
-    return state.spend  # type: ignore[attr-defined]
+    return state.spend

@@ -1,25 +1,24 @@
 """HTTP routes under {base_url}costwidget/api/. Every handler is authenticated and authorized.
 
 Feature modules define their handlers with `CostWidgetHandler` and list them in a
-module-level `ROUTES` (pairs of path-below-api and handler class); `setup_route_handlers`
-mounts them all.
+module-level `ROUTES` (pairs of path-below-api and handler class); `extension.py` mounts
+them all.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
-from jupyter_server.utils import url_path_join
 
 from . import __version__
 from .api import models
 
 if TYPE_CHECKING:
+    from .engine import SpendEngine
     from .state import CostWidgetState
 
 AUTH_RESOURCE = "costwidget"
@@ -47,6 +46,10 @@ class CostWidgetHandler(APIHandler):
     @property
     def costwidget(self) -> CostWidgetState:
         return self.settings["costwidget"]
+
+    @property
+    def spend(self) -> SpendEngine:
+        return running(self.costwidget.spend, "spend engine")
 
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object, or a 400 saying what is wrong with it."""
@@ -80,6 +83,16 @@ class CostWidgetHandler(APIHandler):
         self.finish(models.ApiError(message=str(message), status=status_code).model_dump_json())
 
 
+T = TypeVar("T")
+
+
+def running(service: T | None, name: str) -> T:
+    """`service`, or a 503 saying it is not running."""
+    if service is None:
+        raise tornado.web.HTTPError(503, reason=f"The {name} is not running.")
+    return service
+
+
 class VersionHandler(CostWidgetHandler):
     # The meter polls; its requests must not keep an idle server "active".
     _track_activity = False
@@ -91,27 +104,3 @@ class VersionHandler(CostWidgetHandler):
 
 
 ROUTES: list[tuple[str, type[CostWidgetHandler]]] = [("version", VersionHandler)]
-
-
-# Feature modules that define a ROUTES list; each feature adds its module name here.
-FEATURE_ROUTE_MODULES: tuple[str, ...] = (
-    "routes_stop",
-    "routes_spend",
-    "routes_idle",
-    "routes_billing",
-)
-
-
-def _feature_routes() -> list[tuple[str, type[CostWidgetHandler]]]:
-    routes = list(ROUTES)
-    for name in FEATURE_ROUTE_MODULES:
-        routes += importlib.import_module(f"{__package__}.{name}").ROUTES
-    return routes
-
-
-def setup_route_handlers(web_app: tornado.web.Application) -> None:
-    base_url = web_app.settings["base_url"]
-    handlers = [
-        (url_path_join(base_url, API_PREFIX, path), handler) for path, handler in _feature_routes()
-    ]
-    web_app.add_handlers(".*$", handlers)

@@ -10,7 +10,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from .api import models
-from .routes import BadRequest, CostWidgetHandler
+from .routes import BadRequest, CostWidgetHandler, running
 
 
 class BillingHandler(CostWidgetHandler):
@@ -26,7 +26,7 @@ class BillingHandler(CostWidgetHandler):
         if not self.costwidget.config.billing_enabled:
             self.write_model(models.Billing(enabled=False))
             return
-        service = self.costwidget.billing  # type: ignore[attr-defined]  # set by billing.setup
+        service = running(self.costwidget.billing, "billing service")
         self.write_model(
             models.Billing.model_validate(await service.get(refresh=refresh in ("1", "true")))
         )

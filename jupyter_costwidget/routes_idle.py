@@ -24,7 +24,7 @@ from jupyter_server.auth.decorator import authorized
 
 from .api import models
 from .idle import IdleInputError, IdleMonitor
-from .routes import BadRequest, CostWidgetHandler
+from .routes import BadRequest, CostWidgetHandler, running
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_UNSAVED_DOCUMENTS = 50
@@ -36,10 +36,7 @@ class _IdleHandler(CostWidgetHandler):
 
     @property
     def monitor(self) -> IdleMonitor:
-        monitor = getattr(self.costwidget, "idle", None)
-        if monitor is None:
-            raise tornado.web.HTTPError(503, reason="The idle monitor is not running.")
-        return monitor
+        return running(self.costwidget.idle, "idle monitor")
 
     def _client_id(self, value: Any) -> str:
         if not isinstance(value, str) or not _CLIENT_ID.match(value):

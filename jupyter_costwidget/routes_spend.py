@@ -21,7 +21,7 @@ class SpendHandler(CostWidgetHandler):
         refresh = self.get_query_argument("refresh", "0")
         if refresh not in ("0", "1", "true", "false", ""):
             raise BadRequest("refresh must be 0 or 1.")
-        engine = self.costwidget.spend  # type: ignore[attr-defined]  # set by engine.setup
+        engine = self.spend
         after = self._after()
         if refresh in ("1", "true"):
             floor = self.costwidget.config.min_refresh_seconds
@@ -52,7 +52,7 @@ class StatusHandler(CostWidgetHandler):
     @tornado.web.authenticated
     @authorized
     def get(self) -> None:
-        self.write_model(models.Status.model_validate(self.costwidget.spend.status()))  # type: ignore[attr-defined]
+        self.write_model(models.Status.model_validate(self.spend.status()))
 
 
 ROUTES = [("spend", SpendHandler), ("status", StatusHandler)]

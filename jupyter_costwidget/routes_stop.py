@@ -32,7 +32,7 @@ class StopResourceHandler(CostWidgetHandler):
             raise BadRequest('Stopping needs explicit confirmation: send "confirm": true.')
 
         state = self.costwidget
-        spend = getattr(state, "spend", None)
+        spend = state.spend
         if spend is None:
             self.write_api_error(503, "The spend engine is not running.")
             return

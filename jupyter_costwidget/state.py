@@ -8,10 +8,15 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .aws import AwsClients
 from .config import CostWidget
+
+if TYPE_CHECKING:
+    from .billing import BillingService
+    from .engine import SpendEngine
+    from .idle import IdleMonitor
 
 
 class Service(Protocol):
@@ -44,6 +49,10 @@ class CostWidgetState:
             max_workers=max(2, config.aws_max_workers), thread_name_prefix="costwidget-aws"
         )
         self.services: dict[str, Service] = {}
+        # The services, set by their module's setup() when the extension loads.
+        self.spend: SpendEngine | None = None
+        self.idle: IdleMonitor | None = None
+        self.billing: BillingService | None = None
         self._aws: AwsClients | None = None
         self._region_override: str | None = None
 

@@ -102,6 +102,16 @@ class Rig:
             await self.monitor.stop_task
         return state
 
+    async def stop_with_tabs(self, *tabs: str) -> None:
+        """The tabs poll 10 s before the timeout; at the timeout a check begins the stop,
+        which asks them to save."""
+        self.clock.set(T0 + TIMEOUT - 10)
+        for tab in tabs:
+            self.monitor.register_client(tab, [])
+        self.clock.set(T0 + TIMEOUT)
+        assert await self.monitor.check() == "stopping"
+        await _yield()
+
     async def first_stop(self, start: float, end: float, step: float = 1.0) -> float | None:
         """Check every `step` s from `start` to `end` (seconds after T0); when the first stop
         began, or None."""
@@ -306,11 +316,7 @@ async def test_failed_save_cancels(rig):
 
 async def test_unconfirmed_save_cancels_at_the_save_timeout(rig):
     r = rig()
-    r.clock.set(T0 + TIMEOUT - 10)
-    r.monitor.register_client("tab-1", [])
-    r.clock.set(T0 + TIMEOUT)
-    await r.monitor.check()
-    await _yield()
+    await r.stop_with_tabs("tab-1")
     r.clock.advance(29)  # idle_save_timeout_seconds = 30
     await _yield()
     assert not r.monitor.stop_task.done()
@@ -322,11 +328,7 @@ async def test_unconfirmed_save_cancels_at_the_save_timeout(rig):
 
 async def test_work_that_starts_while_saving_calls_the_stop_off(rig):
     r = rig()
-    r.clock.set(T0 + TIMEOUT - 10)
-    r.monitor.register_client("tab-1", [])
-    r.clock.set(T0 + TIMEOUT)
-    await r.monitor.check()
-    await _yield()
+    await r.stop_with_tabs("tab-1")
     r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(TIMEOUT))
     r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
     await r.monitor.stop_task
@@ -336,11 +338,7 @@ async def test_work_that_starts_while_saving_calls_the_stop_off(rig):
 
 async def test_user_input_while_saving_calls_the_stop_off(rig):
     r = rig()
-    r.clock.set(T0 + TIMEOUT - 10)
-    r.monitor.register_client("tab-1", [])
-    r.clock.set(T0 + TIMEOUT)
-    await r.monitor.check()
-    await _yield()
+    await r.stop_with_tabs("tab-1")
     r.clock.advance(2)
     assert r.monitor.report_activity() is True
     await r.monitor.stop_task
@@ -349,12 +347,7 @@ async def test_user_input_while_saving_calls_the_stop_off(rig):
 
 async def test_a_closed_tab_is_not_waited_for(rig):
     r = rig()
-    r.clock.set(T0 + TIMEOUT - 10)
-    r.monitor.register_client("tab-1", [])
-    r.monitor.register_client("tab-2", [])
-    r.clock.set(T0 + TIMEOUT)
-    await r.monitor.check()
-    await _yield()
+    await r.stop_with_tabs("tab-1", "tab-2")
     r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
     r.monitor.unregister_client("tab-2")
     await r.monitor.stop_task
@@ -553,11 +546,7 @@ async def test_the_snapshot_while_busy_and_kept_alive(rig):
 
 async def test_the_snapshot_during_and_after_a_stop(rig):
     r = rig()
-    r.clock.set(T0 + TIMEOUT - 10)
-    r.monitor.register_client("tab-1", [])
-    r.clock.set(T0 + TIMEOUT)
-    assert await r.monitor.check() == "stopping"
-    await _yield()
+    await r.stop_with_tabs("tab-1")
     snap = r.monitor.snapshot()
     req = r.monitor.save_request
     assert snap["save_request"] == {
@@ -635,11 +624,7 @@ def _idle_lines(caplog) -> list[str]:
 async def test_the_log_of_a_stop(rig, caplog):
     caplog.set_level(logging.INFO, logger="test-idle")
     r = rig()
-    r.clock.set(T0 + TIMEOUT - 10)
-    r.monitor.register_client("tab-1", [])
-    r.clock.set(T0 + TIMEOUT)
-    await r.monitor.check()
-    await _yield()
+    await r.stop_with_tabs("tab-1")
     r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
     await r.monitor.stop_task
     assert _idle_lines(caplog) == [
@@ -850,12 +835,7 @@ async def test_records_of_a_cancelled_and_a_failed_stop(rig):
     from jupyter_costwidget.idle_actions import StopFailed
 
     r = rig()
-    r.clock.set(T0 + TIMEOUT - 10)
-    r.monitor.register_client("tab-a", [])
-    r.monitor.register_client("tab-b", [])
-    r.clock.set(T0 + TIMEOUT)
-    await r.monitor.check()
-    await _yield()
+    await r.stop_with_tabs("tab-a", "tab-b")
     req = r.monitor.save_request
     assert len(req.id) == 32 and int(req.id, 16) >= 0  # a fresh random id per round
     r.monitor.saved(req.id, "tab-a", False, "a.ipynb: disk full")
@@ -902,11 +882,7 @@ async def test_records_of_a_cancelled_and_a_failed_stop(rig):
 
 async def test_two_failed_saves_are_both_named(rig):
     r = rig()
-    r.clock.set(T0 + TIMEOUT - 10)
-    r.monitor.register_client("tab-a", [])
-    r.clock.set(T0 + TIMEOUT)
-    await r.monitor.check()
-    await _yield()
+    await r.stop_with_tabs("tab-a")
     req = r.monitor.save_request
     req.failures.append("b.ipynb: read-only")
     r.monitor.saved(req.id, "tab-a", False, None)
@@ -918,11 +894,7 @@ async def test_two_failed_saves_are_both_named(rig):
 
 async def test_what_calls_a_stop_off_while_saving_is_named(rig):
     r = rig()
-    r.clock.set(T0 + TIMEOUT - 10)
-    r.monitor.register_client("tab-1", [])
-    r.clock.set(T0 + TIMEOUT)
-    await r.monitor.check()
-    await _yield()
+    await r.stop_with_tabs("tab-1")
     r.monitor.keepalive_until = T0 + TIMEOUT + 60  # a keep-alive arrives during the save
     r.terminals["3"] = SimpleNamespace(last_activity=r.at(TIMEOUT))
     r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
@@ -938,11 +910,7 @@ async def test_what_calls_a_stop_off_while_saving_is_named(rig):
 
 async def test_a_keepalive_that_ends_as_the_save_does_not_hold(rig):
     r = rig()
-    r.clock.set(T0 + TIMEOUT - 10)
-    r.monitor.register_client("tab-1", [])
-    r.clock.set(T0 + TIMEOUT)
-    await r.monitor.check()
-    await _yield()
+    await r.stop_with_tabs("tab-1")
     r.monitor.keepalive_until = T0 + TIMEOUT  # ends exactly now
     r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
     await r.monitor.stop_task
@@ -1292,11 +1260,7 @@ async def test_an_unexpected_stop_error_is_logged_with_its_traceback(rig, caplog
 async def test_a_released_tab_that_is_still_silent_does_not_break_the_recheck(rig):
     r = rig(idle_unsaved_max_hours=0.25)  # 900 s
     r.monitor.register_client("tab-silent", ["a.ipynb"])
-    r.clock.set(T0 + TIMEOUT - 10)
-    r.monitor.register_client("tab-live", [])
-    r.clock.set(T0 + TIMEOUT)
-    assert await r.monitor.check() == "stopping"
-    await _yield()
+    await r.stop_with_tabs("tab-live")
     r.monitor.saved(r.monitor.save_request.id, "tab-live", True, None)
     await r.monitor.stop_task
     assert r.stops == [("idle", T0 + TIMEOUT)]

@@ -12,7 +12,8 @@ import pytest
 import tornado.httpclient
 from jupyter_server.utils import url_path_join
 
-from jupyter_costwidget.routes import API_PREFIX, _feature_routes
+from jupyter_costwidget.extension import ROUTES
+from jupyter_costwidget.routes import API_PREFIX
 from jupyter_costwidget.sandbox import DEMO_SCENARIO
 
 STATE_CHANGING = ("post", "put", "delete", "patch")
@@ -20,7 +21,7 @@ STATE_CHANGING = ("post", "put", "delete", "patch")
 
 def _routes_with(methods: tuple[str, ...]) -> list[tuple[str, str]]:
     found = []
-    for path, handler in _feature_routes():
+    for path, handler in ROUTES:
         for method in methods:
             own = getattr(handler, method, None)
             base = getattr(tornado.web.RequestHandler, method, None)
