@@ -184,32 +184,25 @@ class AwsClients:
         except Exception as exc:
             raise describe_error(source, exc) from exc
 
-    def paginate(
-        self,
-        service: str,
-        operation: str,
-        result_key: str,
-        page_size: int | None = 100,
-        **kwargs: Any,
+    def pages(
+        self, service: str, operation: str, page_size: int = 100, **kwargs: Any
     ) -> Iterator[dict[str, Any]]:
-        """Yield the items of every page of a list call, `MaxResults=page_size` per page."""
+        """Every page of a list call, through botocore's paginator for it (which knows the
+        operation's token and page-size names), `page_size` items a page."""
         source = f"{_display_service(service)}.{operation}"
         client = self.client(service)
-        params = dict(kwargs)
-        if page_size:
-            params["MaxResults"] = page_size
         try:
-            while True:
-                page = getattr(client, _snake(operation))(**params)
-                yield from page.get(result_key, [])
-                token = page.get("NextToken")
-                if not token:
-                    return
-                params["NextToken"] = token
-        except AwsError:
-            raise
+            paginator = client.get_paginator(_snake(operation))
+            yield from paginator.paginate(**kwargs, PaginationConfig={"PageSize": page_size})
         except Exception as exc:
             raise describe_error(source, exc) from exc
+
+    def paginate(
+        self, service: str, operation: str, result_key: str, page_size: int = 100, **kwargs: Any
+    ) -> Iterator[dict[str, Any]]:
+        """The items under `result_key` of every page of a list call."""
+        for page in self.pages(service, operation, page_size, **kwargs):
+            yield from page.get(result_key, [])
 
 
 def _display_service(service: str) -> str:

@@ -464,15 +464,9 @@ class BillingService:
         return str(account)
 
     def _describe_budgets(self, account: str) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {"AccountId": account, "MaxResults": 100}
-        out: list[dict[str, Any]] = []
-        while True:
-            page = self.state.aws.call("budgets", "DescribeBudgets", **params)
-            out += page.get("Budgets", [])
-            token = page.get("NextToken")
-            if not token:
-                return out
-            params["NextToken"] = token
+        return list(
+            self.state.aws.paginate("budgets", "DescribeBudgets", "Budgets", AccountId=account)
+        )
 
 
 def _spellings(arns: list[str]) -> list[str]:

@@ -121,19 +121,28 @@ class _CountingAws:
         self._deny_ttl = deny_ttl
         self.calls = 0
 
-    def _call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
+    def _check_denied(self, service: str, operation: str) -> None:
         source = f"{'elasticfilesystem' if service == 'efs' else service}.{operation}"
         known = self._denied.get(source)
         if known is not None and known[0] > self._monotonic():
             raise known[1]
+
+    def _count(self) -> None:
         with self._lock:
             self.calls += 1
+
+    def _remember_denial(self, err: AwsError) -> None:
+        if err.code in ACCESS_DENIED_CODES:
+            with self._lock:
+                self._denied[err.source] = (self._monotonic() + self._deny_ttl, err)
+
+    def _call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
+        self._check_denied(service, operation)
+        self._count()
         try:
             return self._aws.call(service, operation, **kwargs)
         except AwsError as err:
-            if err.code in ACCESS_DENIED_CODES:
-                with self._lock:
-                    self._denied[err.source] = (self._monotonic() + self._deny_ttl, err)
+            self._remember_denial(err)
             raise
 
     def call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
@@ -142,16 +151,19 @@ class _CountingAws:
     def list_all(
         self, service: str, operation: str, key: str, **kwargs: Any
     ) -> list[dict[str, Any]]:
-        """All items of a NextToken/MaxResults=100 list call, counting each page."""
+        """All items of a list call, 100 a page through botocore's paginator, counting each
+        page (a failed request counts too)."""
+        self._check_denied(service, operation)
         items: list[dict[str, Any]] = []
-        params = {**kwargs, "MaxResults": 100}
-        while True:
-            page = self._call(service, operation, **params)
-            items += page.get(key, [])
-            token = page.get("NextToken")
-            if not token:
-                return items
-            params["NextToken"] = token
+        try:
+            for page in self._aws.pages(service, operation, 100, **kwargs):
+                self._count()
+                items += page.get(key, [])
+        except AwsError as err:
+            self._count()
+            self._remember_denial(err)
+            raise
+        return items
 
 
 class Inventory:
@@ -237,7 +249,7 @@ class Inventory:
             "apps": lambda: aws.list_all("sagemaker", "ListApps", "Apps"),
             "spaces": lambda: aws.list_all("sagemaker", "ListSpaces", "Spaces"),
             "profiles": lambda: aws.list_all("sagemaker", "ListUserProfiles", "UserProfiles"),
-            "efs": lambda: _list_efs(aws),
+            "efs": lambda: aws.list_all("efs", "DescribeFileSystems", "FileSystems"),
             "endpoints": lambda: aws.list_all("sagemaker", "ListEndpoints", "Endpoints"),
             "training": lambda: aws.list_all(
                 "sagemaker", "ListTrainingJobs", "TrainingJobSummaries", StatusEquals="InProgress"
@@ -821,19 +833,6 @@ class Inventory:
 
 
 # ---------------------------------------------------------------------- helpers
-def _list_efs(aws: _CountingAws) -> list[dict[str, Any]]:
-    # EFS paginates with Marker/MaxItems, not NextToken/MaxResults.
-    items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"MaxItems": 100}
-    while True:
-        page = aws.call("efs", "DescribeFileSystems", **params)
-        items += page.get("FileSystems", [])
-        marker = page.get("NextMarker")
-        if not marker:
-            return items
-        params["Marker"] = marker
-
-
 def _metric_batch(
     aws: _CountingAws, batch: list[tuple[str, str]], start: datetime, end: datetime, period: int
 ) -> dict[str, float]:
