@@ -234,3 +234,9 @@ def test_daily_results_with_timestamps_ties_and_small_amounts():
     # A tie is ordered by name; 0.40 is a cost to show.
     assert list(out["by_usage_type"].items()) == [("A", 1.5), ("B", 1.5), ("C", 0.4)]
     assert out["today"] == 3.4 and out["yesterday"] == 0.0
+
+
+def test_usage_types_are_ordered_by_amount_not_name():
+    out = summarize_daily([_day("2026-11-02", {"A-small": 1.0, "Z-large": 5.0})],
+                          date(2026, 11, 1), date(2026, 11, 1))  # fmt: skip
+    assert list(out["by_usage_type"]) == ["Z-large", "A-small"]

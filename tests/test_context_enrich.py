@@ -342,3 +342,28 @@ def test_read_metadata_problems_name_the_file(tmp_path):
     good = tmp_path / "ok.json"
     good.write_text(json.dumps({"ResourceArn": "x", "Note": "日本語"}), encoding="utf-8")
     assert read_metadata(str(good)) == ({"ResourceArn": "x", "Note": "日本語"}, None)
+
+
+def test_an_app_needs_its_domain_its_type_and_its_name():
+    for metadata in (
+        {"ResourceArn": f"{ARN}:app/d-1/bob/kernelgateway"},  # no app name
+        {"ResourceArn": f"{ARN}:app//bob/kernelgateway/x"},  # no domain
+        {"ResourceArn": f"{ARN}:app/d-1/bob", "ResourceName": "x"},  # no app type
+    ):
+        ctx = classify(metadata)
+        assert (ctx.environment, ctx.app_name, ctx.domain_id) == ("local", None, None), metadata
+        assert ctx.errors[0]["message"] == (
+            "The SageMaker metadata file  lacks DomainId, AppType or the app name; treating "
+            "this server as local."
+        )
+
+
+def test_detect_context_names_the_file_a_bad_arn_came_from(tmp_path):
+    path = tmp_path / "resource-metadata.json"
+    path.write_text(json.dumps({"ResourceArn": "not-an-arn"}))
+    ctx = detect_context(SimpleNamespace(metadata_file=str(path), region="eu-west-1"),
+                         lambda region: RecordedAws(GetCallerIdentity={}))  # fmt: skip
+    assert ctx.errors[0]["message"] == (
+        f"The SageMaker metadata file {path} has no valid ResourceArn; treating this server "
+        "as local."
+    )

@@ -1369,7 +1369,7 @@ async def test_the_snapshot_in_the_idle_state_and_with_both_stops_due(rig):
     await both.check_at(1500)  # the idle stop at 09:30, the scheduled one at 09:28
     assert both.monitor.snapshot()["stops_at"] == "2026-12-02T09:28:00Z"
     later = rig(stop_schedule="daily 09:33", stop_schedule_timezone="UTC")
-    await later.check_at(1600)
+    await later.check_at(1700)  # both pending: the idle stop at 09:30 comes first
     assert later.monitor.snapshot()["stops_at"] == "2026-12-02T09:30:00Z"
 
 

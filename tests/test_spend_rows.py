@@ -563,5 +563,8 @@ def test_self_needs_the_same_domain_type_name_and_holder():
     not_bob = r.Resource(id="g", kind=r.APP, name="default", status="InService",
                          user_profile="carol", **base)  # fmt: skip
     assert "self" not in scopes_of(not_bob, classic)
+    elsewhere = r.Resource(id="h", kind=r.APP, name="default", status="InService",
+                           space="alice-space", **{**base, "domain_id": "d-2"})  # fmt: skip
+    assert "self" not in scopes_of(elsewhere, ALICE_CTX)  # the same names in another domain
     nb = Context(environment="notebook-instance", region=REGION, app_name="default")
     assert "self" not in scopes_of(me, nb)  # an app named like the notebook instance
