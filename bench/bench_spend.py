@@ -1,4 +1,4 @@
-"""Benchmark of the live spend engine (issue 5) on a generated large account.
+"""Benchmark of the live spend engine on a generated large account.
 
 Scenario: 1,000 apps in 5 domains (200 users), 200 endpoints, 100 InProgress jobs,
 50 notebook instances. Measures, against the sandbox running in its own process:

@@ -44,7 +44,7 @@ class Context:
     errors: list[dict[str, str]] = field(default_factory=list)
 
     def public(self) -> dict[str, Any]:
-        """The fields /spend shows (issue 5, section 5)."""
+        """The fields /spend shows (api/models.py `Context`)."""
         data = asdict(self)
         data.pop("errors")
         data.pop("resource_arn")

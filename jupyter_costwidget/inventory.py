@@ -23,6 +23,7 @@ from . import resources as r
 from .aws import ACCESS_DENIED_CODES, AwsClients, AwsError
 from .context import parse_arn
 from .ownership import Home, Names, attribute
+from .pricing import SYSTEM_KERNELGATEWAY_INSTANCE, component_for_app
 
 LIVE_APP_STATUSES = {"InService", "Pending"}
 BILLING_ENDPOINT_STATUSES = {
@@ -44,29 +45,6 @@ TAGGED_TYPES = [
     "sagemaker:processing-job",
     "sagemaker:transform-job",
 ]
-
-
-def _component_for_app(app_type: str) -> str | None:
-    try:
-        from .pricing import component_for_app
-
-        return component_for_app(app_type)
-    except ImportError:  # the catalog is not built yet: same mapping as CONTRACTS §2
-        return {
-            "JupyterLab": "Studio-JupyterLab",
-            "CodeEditor": "Studio-CodeEditor",
-            "KernelGateway": "Studio-Notebook",
-            "Canvas": "Canvas",
-        }.get(app_type)
-
-
-def _system_kernelgateway_instance() -> str:
-    try:
-        from .pricing import SYSTEM_KERNELGATEWAY_INSTANCE
-
-        return SYSTEM_KERNELGATEWAY_INSTANCE
-    except ImportError:
-        return "ml.t3.medium"
 
 
 @dataclass
@@ -874,13 +852,13 @@ def _app_usage(app_type: str, instance: str) -> r.Usage:
         return r.Usage(
             None, instance, 1.0, r.COMPUTE, "The Studio Classic JupyterServer app is free."
         )
-    component = _component_for_app(app_type)
+    component = component_for_app(app_type)
     if component is None:
         return r.Usage(f"App-{app_type}", instance, 1.0, r.COMPUTE)
     if app_type == "Canvas":
         return r.Usage(component, "", 1.0, r.COMPUTE)
     if app_type == "KernelGateway" and instance in ("", "system"):
-        return r.Usage(component, _system_kernelgateway_instance(), 1.0, r.COMPUTE)
+        return r.Usage(component, SYSTEM_KERNELGATEWAY_INSTANCE, 1.0, r.COMPUTE)
     return r.Usage(component, instance, 1.0, r.COMPUTE)
 
 

@@ -17,7 +17,7 @@ def jp_server_config(jp_server_config):
     }
 
 
-# --- the AWS sandbox (CONTRACTS.md §4): one server per session, reset before each test ---
+# --- the AWS sandbox: one server per session, reset before each test -----------------------
 import os  # noqa: E402
 
 for _key, _value in {

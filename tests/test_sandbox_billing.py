@@ -1,4 +1,4 @@
-"""The sandbox's Cost Explorer and Budgets (issue 9): scenario validation and responses."""
+"""The sandbox's Cost Explorer and Budgets: scenario validation and responses."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The live spend engine against the sandbox, through a real jupyter server (issue 5).
+"""The live spend engine against the sandbox, through a real jupyter server.
 
 Expected numbers are worked out here from the scenario and prices read by hand from
 data/pricing/sagemaker_prices.csv (us-east-1 rows quoted next to each constant).
@@ -493,7 +493,7 @@ async def test_demo_scenario_totals(jp_fetch):
     assert any(note.startswith("Derived:") for note in legacy["notes"])
     assert {w["code"] for w in snap["warnings"]} == {
         "canvas-running", "endpoint-idle", "storage-orphaned", "price-unknown",
-        "tag-missing",  # issue 9: faq-bot, bert-ft untagged; churn-xgb lacks domain-arn
+        "tag-missing",  # faq-bot, bert-ft untagged; churn-xgb lacks domain-arn
     }  # fmt: skip
     tag_missing = {w["resource_id"] for w in snap["warnings"] if w["code"] == "tag-missing"}
     assert tag_missing == {"endpoint:faq-bot", "training-job:bert-ft", "endpoint:churn-xgb"}

@@ -1,4 +1,4 @@
-"""The spend engine when its AWS goes away, and its background refresher (issue 5)."""
+"""The spend engine when its AWS goes away, and its background refresher."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST costwidget/api/resources/stop against the sandbox, through a real jupyter server (issue 6).
+"""POST costwidget/api/resources/stop against the sandbox, through a real jupyter server.
 
 Each kind's stop call is checked on the wire (the sandbox's call counter, and for apps the
 app's status as AWS reports it afterwards); refusals by c.CostWidget.allow_stop, unknown ids and

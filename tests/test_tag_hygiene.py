@@ -1,4 +1,4 @@
-"""Tag hygiene (issue 9): pure checks of running endpoints' and jobs' tags."""
+"""Tag hygiene: pure checks of running endpoints' and jobs' tags."""
 
 from __future__ import annotations
 

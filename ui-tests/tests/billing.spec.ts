@@ -1,5 +1,5 @@
 /**
- * Billed spend (issue 9) in a real browser: the spend panel shows billed (Cost Explorer via
+ * Billed spend in a real browser: the spend panel shows billed (Cost Explorer via
  * the server) next to estimated now, and budgets with progress bars; the status bar tooltip
  * has the month to date; the daily summary toast appears once.
  */

@@ -1,5 +1,5 @@
 /**
- * Idle auto-stop in a real browser against the sandbox (issue 7 acceptance): unsaved work is
+ * Idle auto-stop in a real browser against the sandbox: unsaved work is
  * saved before the stop call, a failed save cancels the stop, the countdown and "Keep running".
  *
  * Auto-stop is off on the test server; each test turns it on through the API with a timeout

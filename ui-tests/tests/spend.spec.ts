@@ -1,6 +1,6 @@
 /**
  * The status bar meter, the spend panel, stop buttons and warnings in a real browser, against
- * the sandbox running the demo scenario (issue 6 acceptance).
+ * the sandbox running the demo scenario.
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
