@@ -21,6 +21,7 @@ from .context import Context, detect_context
 from .inventory import Inventory, ScanResult
 from .ownership import Home
 from .spend import Thresholds, compute_spend
+from .stop import mark_stoppable
 from .tag_hygiene import apply_tag_hygiene
 
 # CloudWatch is asked about endpoint invocations at most this often (idle needs hours).
@@ -263,6 +264,7 @@ class SpendEngine:
             Thresholds(self.config.idle_endpoint_hours, self.config.long_running_hours),
         )
         apply_tag_hygiene(spend, result.resources, self.config.required_tags)
+        mark_stoppable(spend["resources"], self.config.allow_stop)
         errors = list(ctx.errors) + result.errors
         if self._catalog_error:
             errors.append(self._catalog_error)

@@ -119,3 +119,16 @@ def stop_resource(aws: AwsClients, call: StopCall) -> dict[str, Any]:
     """Make the stop call (blocking). Raises `AwsError` with a hint when AWS refuses."""
     aws.call(call.service, call.operation, **call.params)
     return {"action": call.source, "params": call.params}
+
+
+def mark_stoppable(rows: list[dict[str, Any]], allow_stop: str) -> None:
+    """Say on each row whether this user may stop it, and why not, so the panel offers Stop
+    only where the server would go ahead. The stop route still checks every stop afresh."""
+    for row in rows:
+        try:
+            check_allowed(row, allow_stop)
+            stop_call(row)
+        except StopRefused as refused:
+            row["stoppable"], row["stop_refused_reason"] = False, refused.message
+        else:
+            row["stoppable"], row["stop_refused_reason"] = True, None

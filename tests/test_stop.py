@@ -232,7 +232,13 @@ async def test_resource_gone_since_the_scan_is_a_409(jp_fetch, sandbox):
 
 # ------------------------------------------------------------------ allow_stop policy
 async def test_default_mine_allows_own_and_refuses_others(jp_fetch, sandbox):
-    await scan(jp_fetch)
+    snap = await scan(jp_fetch)
+    rows = {row["id"]: row for row in snap["resources"]}
+    # The rows say so before any click; the server still checks each stop below.
+    assert rows["endpoint:churn-xgb"]["stoppable"] is True
+    assert rows["endpoint:churn-xgb"]["stop_refused_reason"] is None
+    assert rows[BOB_CANVAS]["stoppable"] is False
+    assert "is not yours" in rows[BOB_CANVAS]["stop_refused_reason"]
     sandbox.reset_calls()
     code, body = await post_stop(jp_fetch, {"id": BOB_CANVAS, "confirm": True})
     assert code == 403

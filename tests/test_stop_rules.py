@@ -11,6 +11,7 @@ from jupyter_costwidget.stop import (
     StopCall,
     StopRefused,
     check_allowed,
+    mark_stoppable,
     stop_call,
     stop_resource,
 )
@@ -164,3 +165,25 @@ def test_a_row_without_a_kind_says_so():
     with pytest.raises(StopRefused) as info:
         stop_call({"id": "x", "name": "x"})
     assert info.value.message == "Resources of kind '' cannot be stopped from here."
+
+
+def test_rows_say_whether_this_user_may_stop_them():
+    rows = [
+        {"id": "endpoint:mine", "kind": "endpoint", "name": "mine", "scopes": ["mine", "region"]},
+        {"id": "endpoint:bobs", "kind": "endpoint", "name": "bobs", "scopes": ["domain", "region"]},
+        {"id": "efs:fs-1", "kind": "efs", "name": "fs-1", "scopes": ["mine", "region"]},
+    ]
+    mark_stoppable(rows, "mine")
+    assert [(r["stoppable"], r["stop_refused_reason"]) for r in rows] == [
+        (True, None),
+        (
+            False,
+            "bobs is not yours; the administrator allows stopping only resources in scope "
+            "'mine' (c.CostWidget.allow_stop = 'mine').",
+        ),
+        (False, NOT_STOPPABLE["efs"]),
+    ]
+    mark_stoppable(rows, "domain")
+    assert [r["stoppable"] for r in rows] == [False, True, False]  # "mine" is not in a domain
+    mark_stoppable(rows, "none")
+    assert not any(r["stoppable"] for r in rows)

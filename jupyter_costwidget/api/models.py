@@ -150,6 +150,8 @@ class ResourceRow(Sparse):
     scopes: list[Scope]
     warnings: list[str]
     stale: bool
+    stoppable: bool = Field(description="This user may stop it (c.CostWidget.allow_stop, kind).")
+    stop_refused_reason: str | None = Field(description="Why not, when not stoppable.")
     invocations: float | None = None
     orphaned: bool | None = None
     spot: bool | None = None

@@ -618,9 +618,9 @@ export class SpendPanel extends Widget {
           'span',
           {
             class: 'jp-CostWidget-not-stoppable',
-            title: trans.__(
-              'Storage bills until it is deleted; it cannot be stopped.'
-            )
+            title:
+              r.stop_refused_reason ??
+              trans.__('This cannot be stopped from here.')
           },
           '—'
         );

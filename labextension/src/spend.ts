@@ -9,14 +9,9 @@ import {
   ScopeName
 } from './types';
 
-/** Kinds that bill but cannot be stopped (storage must be deleted with its data). */
-export const NOT_STOPPABLE_KINDS: ReadonlySet<string> = new Set([
-  'space-storage',
-  'efs'
-]);
-
+/** The server says whether this user may stop the resource (it still checks every stop). */
 export function isStoppable(resource: ISpendResource): boolean {
-  return !NOT_STOPPABLE_KINDS.has(resource.kind);
+  return resource.stoppable;
 }
 
 /** Local midnight (of the browser's time zone) of the day containing `at`. */

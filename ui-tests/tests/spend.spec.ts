@@ -198,32 +198,21 @@ test.describe('spend meter and panel', () => {
     ).toBeVisible();
   });
 
-  test('a stop outside allow_stop is refused with the reason shown', async ({
-    page,
-    request
+  test("no Stop button on bob's resources for alice, and the reason says why", async ({
+    page
   }) => {
-    await spend(request);
-    expect(
-      (await request.post(`${SANDBOX_URL}/_sandbox/calls/reset`)).ok()
-    ).toBe(true);
     const panel = await openPanel(page);
     const canvas = panel.locator(
       'tr[data-resource-id="app:d-demo1/bob/Canvas/default"]'
     );
-    await canvas.getByRole('button', { name: 'Stop' }).click();
-    await page
-      .locator('.jp-Dialog')
-      .getByRole('button', { name: 'Stop it' })
-      .click();
-    const status = panel.locator(
-      '.jp-CostWidget-action-status.jp-CostWidget-action-error'
-    );
-    await expect(status).toContainText('allow_stop');
-    await expect(
-      page.locator('.jp-Notification-Toast-error', { hasText: 'allow_stop' })
-    ).toBeVisible();
-    expect((await sandboxCalls(request))['sagemaker.DeleteApp'] ?? 0).toBe(0);
     await expect(canvas).toBeVisible();
+    await expect(canvas.getByRole('button', { name: 'Stop' })).toHaveCount(0);
+    await expect(
+      canvas.locator('.jp-CostWidget-not-stoppable')
+    ).toHaveAttribute('title', /is not yours.*allow_stop/);
+    // Her own endpoint keeps its button.
+    const own = panel.locator('tr[data-resource-id="endpoint:churn-xgb"]');
+    await expect(own.getByRole('button', { name: 'Stop' })).toHaveCount(1);
   });
 
   test('sandbox failures: the meter shows stale, the panel the error and hint', async ({

@@ -24,6 +24,8 @@ export function resource(over: Partial<ISpendResource>): ISpendResource {
     scopes: ['region'],
     warnings: [],
     stale: false,
+    stoppable: true,
+    stop_refused_reason: null,
     ...over
   };
 }

@@ -36,7 +36,10 @@ const rows = [
     per_hour: null,
     accrued: null,
     price_known: false,
-    scopes: ['region']
+    scopes: ['region'],
+    stoppable: false,
+    stop_refused_reason:
+      'An EFS file system bills until it is deleted together with its data.'
   })
 ];
 
@@ -94,6 +97,13 @@ describe('SpendPanel', () => {
       'endpoint:churn-xgb'
     ]);
     const efsRow = panel.node.querySelector('tr[data-resource-id="efs:fs-1"]')!;
+    expect(
+      efsRow
+        .querySelector('.jp-CostWidget-not-stoppable')
+        ?.getAttribute('title')
+    ).toBe(
+      'An EFS file system bills until it is deleted together with its data.'
+    );
     expect(efsRow.textContent).toContain('?/h');
     expect(efsRow.textContent).not.toContain('$0.00');
     panel.dispose();

@@ -176,8 +176,12 @@ describe('warnings and stoppability', () => {
   });
 
   it('storage cannot be stopped', () => {
-    expect(isStoppable(resource({ kind: 'efs' }))).toBe(false);
-    expect(isStoppable(resource({ kind: 'space-storage' }))).toBe(false);
+    const refused = resource({
+      kind: 'efs',
+      stoppable: false,
+      stop_refused_reason: 'An EFS file system bills until it is deleted'
+    });
+    expect(isStoppable(refused)).toBe(false);
     expect(isStoppable(resource({ kind: 'endpoint' }))).toBe(true);
   });
 });

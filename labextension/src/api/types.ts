@@ -357,6 +357,14 @@ export interface ResourceRow {
   scopes: ('self' | 'mine' | 'domain' | 'region')[];
   warnings: string[];
   stale: boolean;
+  /**
+   * This user may stop it (c.CostWidget.allow_stop, kind).
+   */
+  stoppable: boolean;
+  /**
+   * Why not, when not stoppable.
+   */
+  stop_refused_reason: string | null;
   invocations?: number | null;
   orphaned?: boolean | null;
   spot?: boolean | null;
