@@ -1,6 +1,6 @@
 """Find everything that bills in one region, with as few AWS calls as the APIs allow.
 
-A scan lists each source once (MaxResults=100 pages) and describes only what the lists do
+A scan lists each source once (botocore paginators, 100 items a page) and describes only what the lists do
 not say and no cache knows: endpoint configs and job resource configs are immutable, a
 DescribeEndpoint / DescribeNotebookInstance is reused while `LastModifiedTime` is unchanged,
 tags are kept per resource, CloudWatch is asked at most every `metrics_interval` seconds.
