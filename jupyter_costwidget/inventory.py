@@ -3,8 +3,8 @@
 A scan lists each source once (botocore paginators, 100 items a page) and describes only
 what the lists do not say and no cache knows: endpoint configs and job resource configs are
 immutable, a DescribeEndpoint / DescribeNotebookInstance is reused while `LastModifiedTime`
-is unchanged,
-tags are kept per resource, CloudWatch is asked at most every `metrics_interval` seconds.
+is unchanged, tags are kept per resource, CloudWatch is asked at most every
+`metrics_interval` seconds.
 A failed source keeps its last good answer, marked stale; the other sources carry on.
 All of it is blocking boto3: run `scan()` in a worker thread.
 """
