@@ -19,9 +19,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
-from jupyter_costwidget.billing import BillingService
+from jupyter_costwidget.aws.context import Context
+from jupyter_costwidget.billing.service import BillingService
 from jupyter_costwidget.config import CostWidget
-from jupyter_costwidget.context import Context
 from jupyter_costwidget.sandbox import DEMO_SCENARIO, start_sandbox
 from jupyter_costwidget.sandbox.client import DUMMY_CREDENTIALS
 from jupyter_costwidget.sandbox.scenario import read_scenario_file

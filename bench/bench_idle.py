@@ -37,7 +37,7 @@ from typing import Any
 from _common import DUMMY_AWS_ENV, JupyterServer
 
 from jupyter_costwidget.config import CostWidget
-from jupyter_costwidget.idle import IdleMonitor
+from jupyter_costwidget.idle.monitor import IdleMonitor
 from jupyter_costwidget.sandbox import start_sandbox
 from jupyter_costwidget.state import CostWidgetState
 

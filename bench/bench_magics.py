@@ -23,7 +23,7 @@ from _common import JupyterServer, http_json
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from jupyter_costwidget.magics import load_ipython_extension
+from jupyter_costwidget.magics.command import load_ipython_extension
 from jupyter_costwidget.sandbox import DEMO_SCENARIO, start_sandbox
 
 TARGET_MS = 300.0

@@ -179,8 +179,8 @@ def nonzero(calls: dict[str, int]) -> dict[str, int]:
 
 # -------------------------------------------------------------------------- scan bench
 def new_inventory(url: str, workers: int) -> Any:
-    from jupyter_costwidget.aws import AwsClients
-    from jupyter_costwidget.inventory import Inventory
+    from jupyter_costwidget.aws.clients import AwsClients
+    from jupyter_costwidget.aws.inventory import Inventory
 
     aws = AwsClients(REGION, url, max_attempts=5, max_pool_connections=max(10, workers * 2))
     return Inventory(lambda: aws, max_workers=workers, idle_endpoint_hours=24)

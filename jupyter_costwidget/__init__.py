@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 try:
-    from ._version import __version__
+    from jupyter_costwidget._version import __version__
 except ImportError:  # running from a source tree that was never built
     import warnings
 
@@ -21,14 +21,14 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(server_app) -> None:
     """Called by jupyter_server when the extension is enabled."""
-    from .extension import load
+    from jupyter_costwidget.extension import load
 
     load(server_app)
 
 
 async def _unload_jupyter_server_extension(server_app) -> None:
     """Called by jupyter_server on shutdown: stop background services."""
-    from .extension import unload
+    from jupyter_costwidget.extension import unload
 
     result = unload(server_app)
     if result is not None:
@@ -37,12 +37,12 @@ async def _unload_jupyter_server_extension(server_app) -> None:
 
 def load_ipython_extension(ipython) -> None:
     """`%load_ext jupyter_costwidget` registers the `%costs` magics."""
-    from .magics import load_ipython_extension as _load
+    from jupyter_costwidget.magics.command import load_ipython_extension as _load
 
     _load(ipython)
 
 
 def unload_ipython_extension(ipython) -> None:
-    from .magics import unload_ipython_extension as _unload
+    from jupyter_costwidget.magics.command import unload_ipython_extension as _unload
 
     _unload(ipython)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import __version__
-from .pricing import cli as pricing_cli
-from .sandbox import cli as sandbox_cli
+from jupyter_costwidget import __version__
+from jupyter_costwidget.pricing import cli as pricing_cli
+from jupyter_costwidget.sandbox import cli as sandbox_cli
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,17 +8,21 @@ from typing import Any
 import tornado.web
 from jupyter_server.utils import url_path_join
 
-from . import billing, engine, idle, routes, routes_billing, routes_idle, routes_spend, routes_stop
-from .config import CostWidget
-from .state import CostWidgetState
+from jupyter_costwidget import __version__
+from jupyter_costwidget.api import billing_routes, handlers, idle_routes, spend_routes, stop_routes
+from jupyter_costwidget.billing import service as billing_service
+from jupyter_costwidget.config import CostWidget
+from jupyter_costwidget.idle import monitor as idle_monitor
+from jupyter_costwidget.spend import engine as spend_engine
+from jupyter_costwidget.state import CostWidgetState
 
 # The routes under {base_url}costwidget/api/, feature by feature.
 ROUTES = [
-    *routes.ROUTES,
-    *routes_spend.ROUTES,
-    *routes_stop.ROUTES,
-    *routes_idle.ROUTES,
-    *routes_billing.ROUTES,
+    *handlers.ROUTES,
+    *spend_routes.ROUTES,
+    *stop_routes.ROUTES,
+    *idle_routes.ROUTES,
+    *billing_routes.ROUTES,
 ]
 
 
@@ -28,19 +32,19 @@ def load(server_app: Any) -> CostWidgetState:
     web_app = server_app.web_app
     web_app.settings["costwidget"] = state
     # The services, in start order.
-    engine.setup(state)
-    idle.setup(state)
-    billing.setup(state)
+    spend_engine.setup(state)
+    idle_monitor.setup(state)
+    billing_service.setup(state)
     setup_route_handlers(web_app)
     _start_when_loop_runs(state, server_app)
-    server_app.log.info("jupyter_costwidget %s loaded", _version())
+    server_app.log.info("jupyter_costwidget %s loaded", __version__)
     return state
 
 
 def setup_route_handlers(web_app: tornado.web.Application) -> None:
     base_url = web_app.settings["base_url"]
-    handlers = [(url_path_join(base_url, routes.API_PREFIX, path), cls) for path, cls in ROUTES]
-    web_app.add_handlers(".*$", handlers)
+    rules = [(url_path_join(base_url, handlers.API_PREFIX, path), cls) for path, cls in ROUTES]
+    web_app.add_handlers(".*$", rules)
 
 
 def unload(server_app: Any) -> Any:
@@ -63,9 +67,3 @@ def _start_when_loop_runs(state: CostWidgetState, server_app: Any) -> None:
         from tornado.ioloop import IOLoop
 
         IOLoop.current().add_callback(state.start)
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__

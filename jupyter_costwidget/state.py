@@ -10,13 +10,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .aws import AwsClients
-from .config import CostWidget
+from jupyter_costwidget.aws.clients import AwsClients
+from jupyter_costwidget.config import CostWidget
 
 if TYPE_CHECKING:
-    from .billing import BillingService
-    from .engine import SpendEngine
-    from .idle import IdleMonitor
+    from jupyter_costwidget.billing.service import BillingService
+    from jupyter_costwidget.idle.monitor import IdleMonitor
+    from jupyter_costwidget.spend.engine import SpendEngine
 
 
 class Service(Protocol):

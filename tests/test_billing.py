@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from jupyter_costwidget.billing import BillingService
+from jupyter_costwidget.billing.service import BillingService
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jupyter_costwidget.billing_requests import DailyRequestBudget, utc_day
-from jupyter_costwidget.billing_rows import (
+from jupyter_costwidget.billing.requests import DailyRequestBudget, utc_day
+from jupyter_costwidget.billing.rows import (
     budget_row,
     cents,
     covers_sagemaker,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from jupyter_costwidget.context import classify, read_metadata
+from jupyter_costwidget.aws.context import classify, read_metadata
 
 ARN = "arn:aws:sagemaker:eu-west-1:111122223333"
 

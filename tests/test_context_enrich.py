@@ -11,8 +11,8 @@ from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
-from jupyter_costwidget.aws import AwsError
-from jupyter_costwidget.context import (
+from jupyter_costwidget.aws.clients import AwsError
+from jupyter_costwidget.aws.context import (
     Context,
     classify,
     detect_context,

@@ -18,7 +18,7 @@ import boto3
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_costwidget import idle_actions
+from jupyter_costwidget.idle import actions as idle_actions
 
 from .fake_clock import FakeClock
 from .idle_helpers import checks_until, drive, monitor_of, wait_for

@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jupyter_costwidget.config import CostWidget
-from jupyter_costwidget.idle import ACTIVITY_MIN_INTERVAL, IdleInputError, IdleMonitor
+from jupyter_costwidget.idle.monitor import ACTIVITY_MIN_INTERVAL, IdleInputError, IdleMonitor
 from jupyter_costwidget.state import CostWidgetState
 
 from .fake_clock import FakeClock
@@ -577,7 +577,7 @@ async def test_a_bad_schedule_is_reported_and_ignored(rig):
 
 
 async def test_a_failing_stop_is_reported_and_retried_after_a_full_timeout(rig):
-    from jupyter_costwidget.idle_actions import StopFailed
+    from jupyter_costwidget.idle.actions import StopFailed
 
     r = rig()
     error = {"source": "sagemaker.DeleteApp", "code": "AccessDeniedException", "message": "no",
@@ -634,7 +634,7 @@ async def test_the_log_of_a_stop(rig, caplog):
 
 
 async def test_the_log_of_a_dry_run_a_cancel_and_a_failure(rig, caplog):
-    from jupyter_costwidget.idle_actions import StopFailed
+    from jupyter_costwidget.idle.actions import StopFailed
 
     caplog.set_level(logging.INFO, logger="test-idle")
     r = rig()
@@ -763,13 +763,13 @@ async def test_activity_reports_without_a_stop_running_change_nothing_else(rig):
 
 
 async def test_setup_makes_the_monitor_a_service(rig):
-    from jupyter_costwidget import idle
+    from jupyter_costwidget.idle import actions, monitor
 
     r = rig()
-    idle.setup(r.state)
+    monitor.setup(r.state)
     assert isinstance(r.state.idle, IdleMonitor)
     assert r.state.services["idle"] is r.state.idle
-    assert r.state.idle.stop_app is idle.idle_actions.stop_this_app
+    assert r.state.idle.stop_app is actions.stop_this_app
 
 
 async def test_enforced_overrides_a_saved_off(rig, tmp_path):
@@ -782,7 +782,7 @@ async def test_enforced_overrides_a_saved_off(rig, tmp_path):
 
 
 async def test_the_choice_file_when_it_is_bad_or_cannot_be_written(tmp_path, caplog):
-    from jupyter_costwidget.idle_choice import ChoiceStore
+    from jupyter_costwidget.idle.choice import ChoiceStore
 
     log = logging.getLogger("test-idle")
     path = tmp_path / "idle.json"
@@ -832,7 +832,7 @@ async def test_while_a_stop_runs_checks_say_stopping_and_input_does_not_break_it
 
 
 async def test_records_of_a_cancelled_and_a_failed_stop(rig):
-    from jupyter_costwidget.idle_actions import StopFailed
+    from jupyter_costwidget.idle.actions import StopFailed
 
     r = rig()
     await r.stop_with_tabs("tab-a", "tab-b")
@@ -1117,7 +1117,7 @@ async def test_times_are_utc_whatever_the_local_zone(rig, tokyo_time):
 
 
 async def test_the_servers_own_save_wait():
-    from jupyter_costwidget.idle import _wait_event
+    from jupyter_costwidget.idle.monitor import _wait_event
 
     done = asyncio.Event()
     done.set()
@@ -1381,7 +1381,7 @@ async def test_a_keepalive_ending_now_is_not_shown(rig):
 
 
 async def test_the_choice_files_log_lines_say_why(tmp_path, caplog):
-    from jupyter_costwidget.idle_choice import ChoiceStore
+    from jupyter_costwidget.idle.choice import ChoiceStore
 
     path = tmp_path / "idle.json"
     path.write_text("{")

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from jupyter_costwidget.schedule import Schedule, ScheduleError
+from jupyter_costwidget.idle.schedule import Schedule, ScheduleError
 
 
 def utc(*args: int) -> datetime:

@@ -27,14 +27,14 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from jupyter_costwidget.magics import load_ipython_extension, unload_ipython_extension
-from jupyter_costwidget.magics_source import (
+from jupyter_costwidget.magics.command import load_ipython_extension, unload_ipython_extension
+from jupyter_costwidget.magics.source import (
     ServerInfo,
     find_server,
     kernel_id_of,
     running_servers,
 )
-from jupyter_costwidget.magics_view import (
+from jupyter_costwidget.magics.view import (
     CostsReport,
     CostsView,
     render_text,
@@ -764,7 +764,7 @@ def test_cell_that_raises_still_reports_its_time(ishell, demo):
 def test_cell_report_tells_started_from_seen_late():
     from datetime import datetime, timezone
 
-    from jupyter_costwidget.magics_cell import cell_report
+    from jupyter_costwidget.magics.cell import cell_report
 
     def res(rid: str, started: str, status: str = "InService") -> dict[str, Any]:
         return {"id": rid, "kind": "endpoint", "name": rid, "status": status, "per_hour": 1.0,

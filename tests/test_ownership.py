@@ -4,7 +4,7 @@ tagged `.../user-profile/d-bm2diz0f1spr/default-20240603t130019`)."""
 
 from __future__ import annotations
 
-from jupyter_costwidget.ownership import Home, Names, attribute, partition_of
+from jupyter_costwidget.aws.ownership import Home, Names, attribute, partition_of
 
 ACCOUNT = "123456789012"
 HOME = Home(ACCOUNT, "us-east-1")

@@ -12,8 +12,8 @@ import pytest
 import tornado.httpclient
 from jupyter_server.utils import url_path_join
 
+from jupyter_costwidget.api.handlers import API_PREFIX
 from jupyter_costwidget.extension import ROUTES
-from jupyter_costwidget.routes import API_PREFIX
 from jupyter_costwidget.sandbox import DEMO_SCENARIO
 
 STATE_CHANGING = ("post", "put", "delete", "patch")

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from jupyter_costwidget import resources as r
-from jupyter_costwidget.context import Context
+from jupyter_costwidget.aws.context import Context
 from jupyter_costwidget.pricing import Price
-from jupyter_costwidget.spend import Thresholds, compute_spend, is_gpu, scopes_of
+from jupyter_costwidget.spend import resources as r
+from jupyter_costwidget.spend.arithmetic import Thresholds, compute_spend, is_gpu, scopes_of
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 REGION = "eu-test-1"

@@ -11,9 +11,9 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyter_costwidget import resources as r
-from jupyter_costwidget.context import Context
-from jupyter_costwidget.spend import SCOPES, compute_spend
+from jupyter_costwidget.aws.context import Context
+from jupyter_costwidget.spend import resources as r
+from jupyter_costwidget.spend.arithmetic import SCOPES, compute_spend
 
 from .test_spend_math import ALICE_CTX, NOW, REGION, lookup
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_costwidget import resources as r
-from jupyter_costwidget.context import Context
+from jupyter_costwidget.aws.context import Context
 from jupyter_costwidget.pricing import Price
-from jupyter_costwidget.spend import (
+from jupyter_costwidget.spend import resources as r
+from jupyter_costwidget.spend.arithmetic import (
     Thresholds,
     compute_spend,
     format_hours,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_costwidget.stop import (
+from jupyter_costwidget.stop.rules import (
     NOT_STOPPABLE,
     StopCall,
     StopRefused,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from jupyter_costwidget.tag_hygiene import apply_tag_hygiene, tag_missing_warnings
+from jupyter_costwidget.spend.tag_hygiene import apply_tag_hygiene, tag_missing_warnings
 
 PROFILE = "arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-x/alice"
 SPACE = "arn:aws:sagemaker:us-east-1:123456789012:space/d-x/alice-space"

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from . import models
+from jupyter_costwidget.api import models
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema.json"
 SCHEMA_ID = "https://github.com/jupyter-costwidget/jupyter-costwidget/api/schema.json"

@@ -1,6 +1,6 @@
 """SageMaker list prices: a bundled snapshot, a refreshable user cache and pure lookups."""
 
-from .catalog import (
+from jupyter_costwidget.pricing.catalog import (
     HOURS_PER_MONTH,
     KNOWN_COMPONENTS,
     SYSTEM_KERNELGATEWAY_INSTANCE,

@@ -12,7 +12,7 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from .catalog import (
+from jupyter_costwidget.pricing.catalog import (
     PriceCatalog,
     UnknownComponent,
     UnknownRegion,
@@ -61,8 +61,8 @@ def _error(message: str) -> None:
 
 
 def run_update(args: argparse.Namespace) -> int:
-    from ..aws import AwsError
-    from .refresh import RefreshError, refresh_region
+    from jupyter_costwidget.aws.clients import AwsError
+    from jupyter_costwidget.pricing.refresh import RefreshError, refresh_region
 
     region = (args.region or _env_region()).strip().lower()
     if not region:

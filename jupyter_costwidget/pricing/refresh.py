@@ -17,7 +17,12 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .catalog import CACHE_FORMAT, KNOWN_COMPONENTS, NO_INSTANCE_COMPONENTS, cache_path
+from jupyter_costwidget.pricing.catalog import (
+    CACHE_FORMAT,
+    KNOWN_COMPONENTS,
+    NO_INSTANCE_COMPONENTS,
+    cache_path,
+)
 
 SERVICE_CODE = "AmazonSageMaker"
 _COMPONENTS_BY_LOWER = {c.lower(): c for c in KNOWN_COMPONENTS}
@@ -224,7 +229,7 @@ def refresh_region(
 ) -> RefreshResult:
     """Fetch, parse and cache one region. Raises `AwsError` (call failed) or `RefreshError`."""
     if clients is None:
-        from ..aws import AwsClients
+        from jupyter_costwidget.aws.clients import AwsClients
 
         clients = AwsClients(region, endpoint_url=endpoint_url)
     entries = clients.paginate(

@@ -485,7 +485,7 @@ def _make_widget_class() -> Any:
             return column.title + (" ▼" if self.view.descending else " ▲")
 
         def _on_refresh(self) -> None:
-            from .magics_source import SourceError
+            from jupyter_costwidget.magics.source import SourceError
 
             self.refresh_button.disabled = True
             self.message.value = "Refreshing…"

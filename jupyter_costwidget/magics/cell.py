@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from .magics_view import duration, instance_label, parse_time, resource_label, usd
+from jupyter_costwidget.magics.view import duration, instance_label, parse_time, resource_label, usd
 
 SELF_KINDS = ("app", "notebook-instance")
 NOT_BILLING = ("Stopping", "Stopped", "Deleting", "Deleted", "Failed", "Completed")

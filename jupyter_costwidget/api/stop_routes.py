@@ -7,15 +7,15 @@ from typing import Any
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from .api import models
-from .aws import AwsError, describe_error
-from .context import Context
-from .ownership import Home
-from .resources import APP, Resource
-from .routes import BadRequest, CostWidgetHandler
-from .spend import scopes_of
-from .stop import StopRefused, check_allowed, stop_call, stop_resource
-from .stop_verify import Current, changes, describe_current, describe_operation
+from jupyter_costwidget.api import models
+from jupyter_costwidget.api.handlers import BadRequest, CostWidgetHandler
+from jupyter_costwidget.aws.clients import AwsError, describe_error
+from jupyter_costwidget.aws.context import Context
+from jupyter_costwidget.aws.ownership import Home
+from jupyter_costwidget.spend.arithmetic import scopes_of
+from jupyter_costwidget.spend.resources import APP, Resource
+from jupyter_costwidget.stop.rules import StopRefused, check_allowed, stop_call, stop_resource
+from jupyter_costwidget.stop.verify import Current, changes, describe_current, describe_operation
 
 
 class StopResourceHandler(CostWidgetHandler):

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from . import resources as r
-from .context import NOTEBOOK_INSTANCE, Context
-from .pricing import Price
+from jupyter_costwidget.aws.context import NOTEBOOK_INSTANCE, Context
+from jupyter_costwidget.pricing import Price
+from jupyter_costwidget.spend import resources as r
 
 SCOPES = ("self", "mine", "domain", "region")
 GPU_PREFIXES = ("ml.g", "ml.p", "ml.inf", "ml.trn")

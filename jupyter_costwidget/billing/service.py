@@ -24,10 +24,16 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from .aws import AwsError
-from .billing_requests import DailyRequestBudget
-from .billing_rows import METRIC, SERVICE_NAME, cents, sagemaker_cost_budgets, summarize_daily
-from .ownership import partition_of
+from jupyter_costwidget.aws.clients import AwsError
+from jupyter_costwidget.aws.ownership import partition_of
+from jupyter_costwidget.billing.requests import DailyRequestBudget
+from jupyter_costwidget.billing.rows import (
+    METRIC,
+    SERVICE_NAME,
+    cents,
+    sagemaker_cost_budgets,
+    summarize_daily,
+)
 
 SERVICE_FILTER = {"Dimensions": {"Key": "SERVICE", "Values": [SERVICE_NAME]}}
 USER_PROFILE_TAG = "sagemaker:user-profile-arn"

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .context import parse_arn
+from jupyter_costwidget.aws.context import parse_arn
 
 USER_PROFILE_TAG = "sagemaker:user-profile-arn"
 SPACE_TAGS = ("sagemaker:space-arn", "sagemaker:shared-space-arn")

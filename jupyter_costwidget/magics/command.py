@@ -19,8 +19,8 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import CFloat, Enum, Unicode, default
 
-from .magics_cell import cell_report, render_cell_text
-from .magics_source import (
+from jupyter_costwidget.magics.cell import cell_report, render_cell_text
+from jupyter_costwidget.magics.source import (
     KERNEL,
     KernelSource,
     ServerInfo,
@@ -31,7 +31,7 @@ from .magics_source import (
     running_servers,
     this_kernel_id,
 )
-from .magics_view import SCOPES, CostsView
+from jupyter_costwidget.magics.view import SCOPES, CostsView
 
 
 @magics_class

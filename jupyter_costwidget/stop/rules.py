@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .aws import AwsClients
+from jupyter_costwidget.aws.clients import AwsClients
 
 # allow_stop value -> the scope a resource must count in to be stoppable (None: any resource).
 _REQUIRED_SCOPE: dict[str, str | None] = {"mine": "mine", "domain": "domain", "region": None}

@@ -22,9 +22,9 @@ from typing import Any
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from .api import models
-from .idle import IdleInputError, IdleMonitor
-from .routes import BadRequest, CostWidgetHandler, running
+from jupyter_costwidget.api import models
+from jupyter_costwidget.api.handlers import BadRequest, CostWidgetHandler, running
+from jupyter_costwidget.idle.monitor import IdleInputError, IdleMonitor
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_UNSAVED_DOCUMENTS = 50

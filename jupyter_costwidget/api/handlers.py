@@ -14,12 +14,12 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
-from . import __version__
-from .api import models
+from jupyter_costwidget import __version__
+from jupyter_costwidget.api import models
 
 if TYPE_CHECKING:
-    from .engine import SpendEngine
-    from .state import CostWidgetState
+    from jupyter_costwidget.spend.engine import SpendEngine
+    from jupyter_costwidget.state import CostWidgetState
 
 AUTH_RESOURCE = "costwidget"
 API_PREFIX = "costwidget/api"

@@ -16,8 +16,8 @@ import asyncio
 import os
 from typing import TYPE_CHECKING, Any
 
-from .aws import AwsError
-from .context import (
+from jupyter_costwidget.aws.clients import AwsError
+from jupyter_costwidget.aws.context import (
     LOCAL,
     NOTEBOOK_INSTANCE,
     STUDIO,
@@ -29,8 +29,8 @@ from .context import (
 )
 
 if TYPE_CHECKING:
-    from .idle import IdleMonitor
-    from .state import CostWidgetState
+    from jupyter_costwidget.idle.monitor import IdleMonitor
+    from jupyter_costwidget.state import CostWidgetState
 
 # Attempts of one stop call on top of botocore's own retries, and the first backoff delay (s).
 STOP_ATTEMPTS = 3

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import resources as r
-from .aws import AwsClients, AwsError
-from .ownership import Home, Names, attribute
-from .stop import StopCall, StopRefused
+from jupyter_costwidget.aws.clients import AwsClients, AwsError
+from jupyter_costwidget.aws.ownership import Home, Names, attribute
+from jupyter_costwidget.spend import resources as r
+from jupyter_costwidget.stop.rules import StopCall, StopRefused
 
 # Describe operation, its ARN and status fields, per stoppable kind (botocore's sagemaker
 # model: DescribeEndpointOutput.EndpointArn/EndpointStatus, DescribeTrainingJobResponse...).

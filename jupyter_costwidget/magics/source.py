@@ -301,10 +301,10 @@ def _default_engine() -> Any:
     """The server's spend engine, set up on a kernel-local state (no background refresher)."""
     import logging
 
-    from . import engine as engine_module
-    from .config import CostWidget
-    from .state import CostWidgetState
+    from jupyter_costwidget.config import CostWidget
+    from jupyter_costwidget.spend import engine as engine_module
+    from jupyter_costwidget.state import CostWidgetState
 
-    state = CostWidgetState(CostWidget(), logging.getLogger("jupyter_costwidget.magics"))
+    state = CostWidgetState(CostWidget(), logging.getLogger("jupyter_costwidget.magics.command"))
     engine_module.setup(state)
     return state.spend

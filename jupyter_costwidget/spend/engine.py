@@ -16,13 +16,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .api.models import SpendSnapshot
-from .context import Context, detect_context
-from .inventory import Inventory, ScanResult
-from .ownership import Home
-from .spend import Thresholds, compute_spend
-from .stop import mark_stoppable
-from .tag_hygiene import apply_tag_hygiene
+from jupyter_costwidget.api.models import SpendSnapshot
+from jupyter_costwidget.aws.context import Context, detect_context
+from jupyter_costwidget.aws.inventory import Inventory, ScanResult
+from jupyter_costwidget.aws.ownership import Home
+from jupyter_costwidget.spend.arithmetic import Thresholds, compute_spend
+from jupyter_costwidget.spend.tag_hygiene import apply_tag_hygiene
+from jupyter_costwidget.stop.rules import mark_stoppable
 
 # CloudWatch is asked about endpoint invocations at most this often (idle needs hours).
 METRICS_INTERVAL_SECONDS = 600.0
@@ -338,7 +338,7 @@ class SpendEngine:
         if self._price_lookup is not None:  # injected (tests, benchmarks)
             return self._price_lookup
         try:
-            from .pricing import PriceCatalog
+            from jupyter_costwidget.pricing import PriceCatalog
 
             catalog = PriceCatalog.load(os.path.join(self.config.resolved_state_dir(), "prices"))
             self._catalog_error = None

@@ -10,7 +10,7 @@ kernel and terminal managers directly (no HTTP to itself). Two kinds of *blocker
 The stop comes at the first check at least `timeout` after the last activity, so never
 before it and at most one check interval after. A tab that went silent with unsaved
 documents holds the stop (`idle_unsaved_max_hours`). Before stopping, every connected
-front-end is asked to save; only when all of them acknowledge does `idle_actions` stop this
+front-end is asked to save; only when all of them acknowledge does `actions` stop this
 environment's billable app.
 """
 
@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from . import idle_actions
-from .idle_choice import ChoiceStore
-from .idle_probes import ProcessProbes
-from .schedule import Schedule, ScheduleError
+from jupyter_costwidget.idle import actions
+from jupyter_costwidget.idle.choice import ChoiceStore
+from jupyter_costwidget.idle.probes import ProcessProbes
+from jupyter_costwidget.idle.schedule import Schedule, ScheduleError
 
 if TYPE_CHECKING:
-    from .state import CostWidgetState
+    from jupyter_costwidget.state import CostWidgetState
 
 StopApp = Callable[["CostWidgetState", "IdleMonitor"], Awaitable[dict[str, Any]]]
 WaitEvent = Callable[[asyncio.Event, float], Awaitable[None]]
@@ -103,7 +103,7 @@ class IdleMonitor:
         self.state = state
         # What a stop does (this environment's AWS stop by default) and how the save step
         # waits for the tabs: both injected so tests can drive the monitor on a fake clock.
-        self.stop_app: StopApp = stop_app or idle_actions.stop_this_app
+        self.stop_app: StopApp = stop_app or actions.stop_this_app
         self.wait_event: WaitEvent = wait_event or _wait_event
         self.config = state.config
         self.log = state.log
@@ -567,7 +567,7 @@ class IdleMonitor:
             self.outcome = None
             self.current_state = "active"
             self.log.warning("costwidget idle: stop cancelled: %s", exc)
-        except idle_actions.StopFailed as exc:
+        except actions.StopFailed as exc:
             record.update({"ok": False, "message": exc.message, "error": exc.error, **exc.details})
             self.outcome = "failed"
             self.current_state = "failed"

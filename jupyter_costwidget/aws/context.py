@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .aws import AwsClients, AwsError
+from jupyter_costwidget.aws.clients import AwsClients, AwsError
 
 STUDIO = "studio"
 STUDIO_CLASSIC = "studio-classic"

@@ -7,8 +7,8 @@ import math
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from .api import models
-from .routes import BadRequest, CostWidgetHandler
+from jupyter_costwidget.api import models
+from jupyter_costwidget.api.handlers import BadRequest, CostWidgetHandler
 
 
 class SpendHandler(CostWidgetHandler):

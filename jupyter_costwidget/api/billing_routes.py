@@ -9,8 +9,8 @@ from __future__ import annotations
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from .api import models
-from .routes import BadRequest, CostWidgetHandler, running
+from jupyter_costwidget.api import models
+from jupyter_costwidget.api.handlers import BadRequest, CostWidgetHandler, running
 
 
 class BillingHandler(CostWidgetHandler):
