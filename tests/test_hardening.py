@@ -135,7 +135,7 @@ async def test_non_finite_numbers_are_400(jp_fetch, jp_serverapp, body):
 
 
 def test_keepalive_refuses_non_finite_numbers_itself(jp_serverapp):
-    from jupyter_costwidget.idle.monitor import IdleInputError
+    from jupyter_costwidget.idle.tabs import IdleInputError
 
     monitor = jp_serverapp.web_app.settings["costwidget"].idle
     for value in (float("nan"), float("inf")):

@@ -22,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jupyter_costwidget.config import CostWidget
-from jupyter_costwidget.idle.monitor import ACTIVITY_MIN_INTERVAL, IdleInputError, IdleMonitor
+from jupyter_costwidget.idle.monitor import ACTIVITY_MIN_INTERVAL, IdleMonitor
+from jupyter_costwidget.idle.tabs import IdleInputError
 from jupyter_costwidget.state import CostWidgetState
 
 from .fake_clock import FakeClock
@@ -1354,7 +1355,7 @@ async def test_a_closed_tab_is_forgotten(rig):
     r.monitor.register_client("tab-1", ["a.ipynb"])
     await r.check_at(901)
     r.monitor.unregister_client("tab-1")
-    assert r.monitor.clients == {} and r.monitor._unsaved_released == set()
+    assert r.monitor.clients == {} and r.monitor.tabs.released == set()
 
 
 async def test_the_snapshot_in_the_idle_state_and_with_both_stops_due(rig):

@@ -24,7 +24,8 @@ from jupyter_server.auth.decorator import authorized
 
 from jupyter_costwidget.api import models
 from jupyter_costwidget.api.handlers import BadRequest, CostWidgetHandler, running
-from jupyter_costwidget.idle.monitor import IdleInputError, IdleMonitor
+from jupyter_costwidget.idle.monitor import IdleMonitor
+from jupyter_costwidget.idle.tabs import IdleInputError
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_UNSAVED_DOCUMENTS = 50

@@ -20,74 +20,33 @@ import asyncio
 import math
 import os
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from jupyter_costwidget.idle import actions
 from jupyter_costwidget.idle.choice import ChoiceStore
 from jupyter_costwidget.idle.probes import ProcessProbes
 from jupyter_costwidget.idle.schedule import Schedule, ScheduleError
+from jupyter_costwidget.idle.tabs import (
+    ClientReport,
+    IdleInputError,
+    SaveRequest,
+    StopCancelled,
+    Tabs,
+    WaitEvent,
+)
+from jupyter_costwidget.idle.times import ago, iso, utc
+from jupyter_costwidget.idle.work import Blocker, WorkWatch
 
 if TYPE_CHECKING:
     from jupyter_costwidget.state import CostWidgetState
 
 StopApp = Callable[["CostWidgetState", "IdleMonitor"], Awaitable[dict[str, Any]]]
-WaitEvent = Callable[[asyncio.Event, float], Awaitable[None]]
 
 STATE_FILE = "idle.json"
 # Front-ends report user input at most once a minute; accept a little faster, never a flood.
 ACTIVITY_MIN_INTERVAL = 10.0
-GPU_BUSY_PERCENT = 5.0
-
-
-class IdleInputError(ValueError):
-    """A user's request the monitor refuses (the route answers 400 with this message)."""
-
-
-@dataclass
-class Blocker:
-    kind: str  # kernel | terminal | user | cpu | gpu | keepalive | unsaved
-    name: str
-    detail: str
-    # Holds a scheduled stop too (ongoing work, very recent terminal use, unsaved work).
-    holds_schedule: bool = False
-    # Ongoing work: the idle clock stays at now while it lasts.
-    ongoing: bool = False
-    # Holds the stop without being activity (a silent tab's unsaved documents).
-    hold: bool = False
-
-    def public(self) -> dict[str, str]:
-        return {"kind": self.kind, "name": self.name, "detail": self.detail}
-
-
-@dataclass
-class SaveRequest:
-    """One round of "save your documents" sent to every connected front-end."""
-
-    id: str
-    deadline: float
-    reason: str
-    pending: set[str]
-    failures: list[str] = field(default_factory=list)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def public(self) -> dict[str, Any]:
-        return {"id": self.id, "deadline": _iso(self.deadline), "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class ClientReport:
-    """What a tab said when it last polled: when, and its documents with unsaved changes."""
-
-    seen: float = 0.0
-    unsaved: tuple[str, ...] = ()
-
-
-class StopCancelled(Exception):
-    """The stop was called off (failed save, no acknowledgement, new activity)."""
 
 
 class IdleMonitor:
@@ -104,20 +63,18 @@ class IdleMonitor:
         # What a stop does (this environment's AWS stop by default) and how the save step
         # waits for the tabs: both injected so tests can drive the monitor on a fake clock.
         self.stop_app: StopApp = stop_app or actions.stop_this_app
-        self.wait_event: WaitEvent = wait_event or _wait_event
+        self._wait_event: WaitEvent = wait_event or _wait_event
         self.config = state.config
         self.log = state.log
         self.server_app = state.server_app
-        self.clock = state.clock  # wall time; every idle decision reads it
+        self._clock = state.clock  # wall time; every idle decision reads it
         now = self.clock()
         self.enabled = bool(self.config.idle_enabled or self.config.idle_enforced)
         self.timeout_minutes = float(self.config.idle_timeout_minutes)
         self.last_active = now  # the idle clock starts when the server does
         self.user_activity: float | None = None
         self.keepalive_until: float | None = None
-        self.clients: dict[str, ClientReport] = {}
-        self._unsaved_released: set[str] = set()  # silent tabs past idle_unsaved_max_hours
-        self.save_request: SaveRequest | None = None
+        self.tabs = Tabs(self.config, self.clock, self.log, self._wait_event)
         self.last_action: dict[str, Any] | None = None
         self.outcome: str | None = None  # "stopped" | "failed": shown until the next activity
         self.blockers: list[Blocker] = []
@@ -126,8 +83,9 @@ class IdleMonitor:
         self.current_state = "disabled"
         self.stop_reason: str | None = None
         self.checks = 0
-        self._busy_since: dict[str, float] = {}
-        self.probes = probes or ProcessProbes()
+        self.work = WorkWatch(
+            self.config, self.server_app, self.log, state.run_blocking, probes or ProcessProbes()
+        )
         self.choice = ChoiceStore(
             os.path.join(self.config.resolved_state_dir(), STATE_FILE), self.log
         )
@@ -146,7 +104,26 @@ class IdleMonitor:
             self.log.error("costwidget idle: c.CostWidget.stop_schedule ignored: %s", exc)
         self._load_choice()
         if self.schedule:
-            self.schedule_next = self.schedule.next_after(_utc(self.clock()))
+            self.schedule_next = self.schedule.next_after(utc(self.clock()))
+
+    # Tests put the monitor, its tabs included, on a fake clock.
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self.tabs.clock = clock
+
+    @property
+    def wait_event(self) -> WaitEvent:
+        return self._wait_event
+
+    @wait_event.setter
+    def wait_event(self, wait_event: WaitEvent) -> None:
+        self._wait_event = wait_event
+        self.tabs.wait_event = wait_event
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -241,73 +218,35 @@ class IdleMonitor:
         self.choice.save({"enabled": self.enabled, "timeout_minutes": self.timeout_minutes})
 
     # --- inputs from front-ends ------------------------------------------------------------
+    @property
+    def clients(self) -> dict[str, ClientReport]:
+        return self.tabs.clients
+
+    @property
+    def save_request(self) -> SaveRequest | None:
+        return self.tabs.save_request
+
+    @property
+    def probes(self) -> ProcessProbes:
+        return self.work.probes
+
     def register_client(self, client_id: str, unsaved: list[str] | None = None) -> None:
-        """A tab polled; `unsaved` names its documents with unsaved changes (None: unknown,
-        keep what it said last)."""
-        previous = self.clients.get(client_id)
-        documents = tuple(unsaved) if unsaved is not None else (previous or ClientReport()).unsaved
-        self.clients[client_id] = ClientReport(self.clock(), documents)
-        self._unsaved_released.discard(client_id)
+        self.tabs.register(client_id, unsaved)
 
     def unregister_client(self, client_id: str) -> None:
-        """A tab closed: it will not answer save requests any more."""
-        self.clients.pop(client_id, None)
-        self._unsaved_released.discard(client_id)
-        req = self.save_request
-        if req is not None and client_id in req.pending:
-            req.pending.discard(client_id)
-            if not req.pending:
-                req.done.set()
+        self.tabs.unregister(client_id)
 
     def connected_clients(self) -> set[str]:
-        """Tabs that polled recently. A silent tab is forgotten unless its last report said
-        it had unsaved documents: that is kept for the unsaved-work rule."""
-        now = self.clock()
-        for cid, report in list(self.clients.items()):
-            if now - report.seen > self.config.idle_client_ttl_seconds and not report.unsaved:
-                del self.clients[cid]
-        return {
-            cid
-            for cid, r in self.clients.items()
-            if now - r.seen <= self.config.idle_client_ttl_seconds
-        }
+        return self.tabs.connected()
 
     def silent_unsaved(self) -> dict[str, ClientReport]:
-        """Tabs that went silent while holding unsaved documents, by client id."""
-        now = self.clock()
-        return {
-            cid: report
-            for cid, report in self.clients.items()
-            if report.unsaved and now - report.seen > self.config.idle_client_ttl_seconds
-        }
+        return self.tabs.silent_unsaved()
 
-    def _unsaved_blockers(self, now: float) -> list[Blocker]:
-        limit = self.config.idle_unsaved_max_hours * 3600.0
-        blockers = []
-        for cid, report in self.silent_unsaved().items():
-            silent_for = now - report.seen
-            if limit and silent_for > limit:
-                if cid not in self._unsaved_released:
-                    self._unsaved_released.add(cid)
-                    self.log.warning(
-                        "costwidget idle: tab %s has been silent for %s with unsaved %s; "
-                        "no longer holding the stop (c.CostWidget.idle_unsaved_max_hours)",
-                        cid[:8],
-                        _ago(silent_for),
-                        ", ".join(report.unsaved),
-                    )
-                continue
-            blockers.append(
-                Blocker(
-                    "unsaved",
-                    f"tab {cid[:8]}",
-                    f"unsaved {', '.join(report.unsaved)}; the tab has been silent for "
-                    f"{_ago(silent_for)}",
-                    holds_schedule=True,
-                    hold=True,
-                )
-            )
-        return blockers
+    def saved(self, request_id: str, client_id: str, ok: bool, error: str | None) -> None:
+        self.tabs.saved(request_id, client_id, ok, error)
+
+    def busy_too_long(self, kernel_id: str) -> bool:
+        return self.work.busy_too_long(kernel_id, self.clock())
 
     def report_activity(self) -> bool:
         """Real user input in a tab. Returns False when throttled (too soon after the last)."""
@@ -344,29 +283,19 @@ class IdleMonitor:
         self.wake()
         return self.keepalive_until
 
-    def saved(self, request_id: str, client_id: str, ok: bool, error: str | None) -> None:
-        req = self.save_request
-        if req is None or req.id != request_id:
-            raise IdleInputError("No such save request (it finished or was cancelled).")
-        req.pending.discard(client_id)
-        if not ok:
-            req.failures.append(error or "a front-end could not save its documents")
-        if req.failures or not req.pending:
-            req.done.set()
-
     # --- the check ---------------------------------------------------------------------------
     async def check(self) -> str:
         started = time.process_time()
         self.checks += 1
         now = self.clock()
-        blockers, latest = self._collect_manager_blockers(now)
-        blockers += await self._collect_process_blockers()
+        blockers, latest = self.work.manager_blockers(now, self.timeout_seconds)
+        blockers += await self.work.process_blockers()
         if self.keepalive_until and self.keepalive_until > now:
             blockers.append(
                 Blocker(
                     "keepalive",
                     "keep-alive",
-                    f"kept running until {_iso(self.keepalive_until)}",
+                    f"kept running until {iso(self.keepalive_until)}",
                     holds_schedule=True,
                     ongoing=True,
                 )
@@ -377,11 +306,9 @@ class IdleMonitor:
             latest = max(latest, self.user_activity)
             if now - self.user_activity < self.timeout_seconds:
                 blockers.append(
-                    Blocker(
-                        "user", "user input", f"last input {_ago(now - self.user_activity)} ago"
-                    )
+                    Blocker("user", "user input", f"last input {ago(now - self.user_activity)} ago")
                 )
-        blockers += self._unsaved_blockers(now)
+        blockers += self.tabs.unsaved_blockers(now)
         self.blockers = blockers
         if any(b.ongoing for b in blockers):
             self.last_active = now
@@ -438,116 +365,20 @@ class IdleMonitor:
         if self.schedule and self.schedule_next:
             self.schedule_next = self.schedule.next_after(self.schedule_next)
 
-    def _collect_manager_blockers(self, now: float) -> tuple[list[Blocker], float]:
-        blockers: list[Blocker] = []
-        latest = 0.0
-        timeout = self.timeout_seconds
-        km = getattr(self.server_app, "kernel_manager", None)
-        seen: set[str] = set()
-        for kid in list(km.list_kernel_ids()) if km else []:
-            try:
-                kernel = km.get_kernel(kid)
-            except KeyError:
-                continue
-            seen.add(kid)
-            name = f"{getattr(kernel, 'kernel_name', '') or 'kernel'} {kid[:8]}"
-            execution_state = getattr(kernel, "execution_state", None)
-            last = _ts(getattr(kernel, "last_activity", None))
-            if execution_state in ("busy", "starting"):
-                since = self._busy_since.setdefault(kid, last or now)
-                ceiling = self.config.idle_max_busy_hours * 3600.0
-                if self.config.idle_ignore_busy_kernels:
-                    pass
-                elif ceiling and now - since > ceiling:
-                    self.log.info("costwidget idle: kernel %s busy past idle_max_busy_hours", kid)
-                else:
-                    blockers.append(
-                        Blocker(
-                            "kernel",
-                            name,
-                            f"{execution_state} for {_ago(now - since)}",
-                            holds_schedule=True,
-                            ongoing=True,
-                        )
-                    )
-                    continue
-            else:
-                self._busy_since.pop(kid, None)
-            if last:
-                latest = max(latest, last)
-                if now - last < timeout:
-                    blockers.append(Blocker("kernel", name, f"activity {_ago(now - last)} ago"))
-        for kid in set(self._busy_since) - seen:
-            del self._busy_since[kid]
-        tm = self._terminal_manager()
-        if tm is not None and not self.config.idle_ignore_terminals:
-            for term_name, term in list(getattr(tm, "terminals", {}).items()):
-                last = _ts(getattr(term, "last_activity", None))
-                if last:
-                    latest = max(latest, last)
-                    if now - last < timeout:
-                        blockers.append(
-                            Blocker(
-                                "terminal",
-                                f"terminal {term_name}",
-                                f"input or output {_ago(now - last)} ago",
-                                holds_schedule=now - last
-                                < max(60.0, self.config.idle_check_seconds * 2),
-                            )
-                        )
-        return blockers, latest
-
-    def busy_too_long(self, kernel_id: str) -> bool:
-        """The kernel has been busy longer than `idle_max_busy_hours` (when that is set)."""
-        ceiling = self.config.idle_max_busy_hours * 3600.0
-        since = self._busy_since.get(kernel_id)
-        return bool(ceiling and since is not None and self.clock() - since > ceiling)
-
-    def _terminal_manager(self) -> Any:
-        web_app = getattr(self.server_app, "web_app", None)
-        settings = getattr(web_app, "settings", {}) or {}
-        return settings.get("terminal_manager")
-
-    async def _collect_process_blockers(self) -> list[Blocker]:
-        blockers: list[Blocker] = []
-        if self.config.idle_cpu_percent > 0:
-            cpu = await self.state.run_blocking(self.probes.cpu_percent)
-            if cpu is not None and cpu > self.config.idle_cpu_percent:
-                blockers.append(
-                    Blocker(
-                        "cpu",
-                        "CPU",
-                        f"user processes at {cpu:.0f}% of a core",
-                        holds_schedule=True,
-                        ongoing=True,
-                    )
-                )
-        if self.probes.nvidia_smi:
-            gpu = await self.probes.gpu_percent()
-            if gpu is not None and gpu > GPU_BUSY_PERCENT:
-                blockers.append(
-                    Blocker(
-                        "gpu", "GPU", f"utilization {gpu:.0f}%", holds_schedule=True, ongoing=True
-                    )
-                )
-        return blockers
-
     # --- stopping ------------------------------------------------------------------------------
     def _begin_stop(self, reason: str) -> None:
         self.stop_reason = reason
         self._stop_task = asyncio.get_running_loop().create_task(self._stop_flow(reason))
 
     def _cancel_stop(self, why: str) -> None:
-        req = self.save_request
-        if req is not None and self._stop_task and not self._stop_task.done():
-            req.failures.append(why)
-            req.done.set()
+        if self._stop_task and not self._stop_task.done():
+            self.tabs.cancel_save(why)
 
     async def _stop_flow(self, reason: str) -> None:
         started = self.clock()
-        record: dict[str, Any] = {"reason": reason, "started": _iso(started)}
+        record: dict[str, Any] = {"reason": reason, "started": iso(started)}
         try:
-            await self._ask_to_save(reason)
+            await self.tabs.ask_to_save(reason)
             await self._recheck(reason)
             if reason == "schedule":
                 self._advance_schedule()
@@ -578,8 +409,8 @@ class IdleMonitor:
             self.current_state = "failed"
             self.log.exception("costwidget idle: stop failed")
         finally:
-            self.save_request = None
-        record["finished"] = _iso(self.clock())
+            self.tabs.save_request = None
+        record["finished"] = iso(self.clock())
         record["_t"] = self.clock()
         self.last_action = record
         # The clock restarts: a failed or cancelled stop is tried again after a full timeout.
@@ -588,13 +419,13 @@ class IdleMonitor:
     async def _recheck(self, reason: str) -> None:
         """Work that started while front-ends were saving calls the stop off."""
         now = self.clock()
-        blockers, _ = self._collect_manager_blockers(now)
-        blockers += await self._collect_process_blockers()
+        blockers, _ = self.work.manager_blockers(now, self.timeout_seconds)
+        blockers += await self.work.process_blockers()
         if self.keepalive_until and self.keepalive_until > now:
             blockers.append(
                 Blocker("keepalive", "keep-alive", "keep-alive requested", True, ongoing=True)
             )
-        blockers += self._unsaved_blockers(now)
+        blockers += self.tabs.unsaved_blockers(now)
         if reason == "schedule":
             blockers = [b for b in blockers if b.holds_schedule]
         if blockers:
@@ -603,28 +434,6 @@ class IdleMonitor:
                 "Stop cancelled: new activity while saving ("
                 + ", ".join(f"{b.name}: {b.detail}" for b in blockers)
                 + ")."
-            )
-
-    async def _ask_to_save(self, reason: str) -> None:
-        clients = self.connected_clients()
-        if not clients:
-            return
-        timeout = float(self.config.idle_save_timeout_seconds)
-        req = SaveRequest(
-            id=uuid.uuid4().hex,
-            deadline=self.clock() + timeout,
-            reason=reason,
-            pending=set(clients),
-        )
-        self.save_request = req
-        self.log.info("costwidget idle: asking %d front-end(s) to save", len(clients))
-        await self.wait_event(req.done, timeout)
-        if req.failures:
-            raise StopCancelled("Stop cancelled: " + "; ".join(req.failures))
-        if req.pending:
-            raise StopCancelled(
-                f"Stop cancelled: {len(req.pending)} open JupyterLab tab(s) did not confirm "
-                f"saving within {timeout:g} s (c.CostWidget.idle_save_timeout_seconds)."
             )
 
     # --- the API view --------------------------------------------------------------------------
@@ -648,22 +457,22 @@ class IdleMonitor:
             "dry_run": bool(self.config.idle_dry_run),
             "state": state,
             "idle_seconds": round(max(0.0, now - self.last_active), 1),
-            "stops_at": _iso(stops_at) if stops_at else None,
+            "stops_at": iso(stops_at) if stops_at else None,
             "seconds_left": round(max(0.0, stops_at - now), 1) if stops_at else None,
             "blockers": [b.public() for b in self.blockers],
-            "keepalive_until": _iso(self.keepalive_until)
+            "keepalive_until": iso(self.keepalive_until)
             if self.keepalive_until and self.keepalive_until > now
             else None,
             "schedule": {
                 "spec": self.config.stop_schedule or None,
                 "timezone": self.schedule.tz_name if self.schedule else None,
-                "next": _iso(self.schedule_next.timestamp()) if self.schedule_next else None,
+                "next": iso(self.schedule_next.timestamp()) if self.schedule_next else None,
                 "error": self.schedule_error,
             },
             "last_action": last_action or None,
             "save_request": self.save_request.public() if self.save_request else None,
             "unsaved": [
-                {"client": cid, "documents": list(report.unsaved), "last_seen": _iso(report.seen)}
+                {"client": cid, "documents": list(report.unsaved), "last_seen": iso(report.seen)}
                 for cid, report in sorted(self.clients.items())
                 if report.unsaved
             ],
@@ -677,31 +486,6 @@ async def _wait_event(event: asyncio.Event, timeout: float) -> None:
         await asyncio.wait_for(event.wait(), timeout)
     except asyncio.TimeoutError:
         pass
-
-
-def _ts(value: Any) -> float | None:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.timestamp()
-    return None
-
-
-def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, timezone.utc)
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def _ago(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def setup(state: CostWidgetState) -> None:

@@ -1,0 +1,143 @@
+"""What holds the idle clock: kernels, terminals, CPU and GPU work, read from the server's
+own kernel and terminal managers and the machine's processes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_costwidget.config import CostWidget
+from jupyter_costwidget.idle.probes import ProcessProbes
+from jupyter_costwidget.idle.times import ago, epoch
+
+GPU_BUSY_PERCENT = 5.0
+
+
+@dataclass
+class Blocker:
+    kind: str  # kernel | terminal | user | cpu | gpu | keepalive | unsaved
+    name: str
+    detail: str
+    # Holds a scheduled stop too (ongoing work, very recent terminal use, unsaved work).
+    holds_schedule: bool = False
+    # Ongoing work: the idle clock stays at now while it lasts.
+    ongoing: bool = False
+    # Holds the stop without being activity (a silent tab's unsaved documents).
+    hold: bool = False
+
+    def public(self) -> dict[str, str]:
+        return {"kind": self.kind, "name": self.name, "detail": self.detail}
+
+
+class WorkWatch:
+    """Reads the server's kernels and terminals and the machine's CPU and GPU."""
+
+    def __init__(
+        self,
+        config: CostWidget,
+        server_app: Any,
+        log: Any,
+        run_blocking: Callable[[Callable[[], Any]], Awaitable[Any]],
+        probes: ProcessProbes,
+    ) -> None:
+        self.config = config
+        self.server_app = server_app
+        self.log = log
+        self.run_blocking = run_blocking
+        self.probes = probes
+        self._busy_since: dict[str, float] = {}
+
+    def manager_blockers(self, now: float, timeout: float) -> tuple[list[Blocker], float]:
+        """Blockers from kernels and terminals, and the latest activity among them."""
+        blockers: list[Blocker] = []
+        latest = 0.0
+        km = getattr(self.server_app, "kernel_manager", None)
+        seen: set[str] = set()
+        for kid in list(km.list_kernel_ids()) if km else []:
+            try:
+                kernel = km.get_kernel(kid)
+            except KeyError:
+                continue
+            seen.add(kid)
+            name = f"{getattr(kernel, 'kernel_name', '') or 'kernel'} {kid[:8]}"
+            execution_state = getattr(kernel, "execution_state", None)
+            last = epoch(getattr(kernel, "last_activity", None))
+            if execution_state in ("busy", "starting"):
+                since = self._busy_since.setdefault(kid, last or now)
+                ceiling = self.config.idle_max_busy_hours * 3600.0
+                if self.config.idle_ignore_busy_kernels:
+                    pass
+                elif ceiling and now - since > ceiling:
+                    self.log.info("costwidget idle: kernel %s busy past idle_max_busy_hours", kid)
+                else:
+                    blockers.append(
+                        Blocker(
+                            "kernel",
+                            name,
+                            f"{execution_state} for {ago(now - since)}",
+                            holds_schedule=True,
+                            ongoing=True,
+                        )
+                    )
+                    continue
+            else:
+                self._busy_since.pop(kid, None)
+            if last:
+                latest = max(latest, last)
+                if now - last < timeout:
+                    blockers.append(Blocker("kernel", name, f"activity {ago(now - last)} ago"))
+        for kid in set(self._busy_since) - seen:
+            del self._busy_since[kid]
+        tm = self.terminal_manager()
+        if tm is not None and not self.config.idle_ignore_terminals:
+            for term_name, term in list(getattr(tm, "terminals", {}).items()):
+                last = epoch(getattr(term, "last_activity", None))
+                if last:
+                    latest = max(latest, last)
+                    if now - last < timeout:
+                        blockers.append(
+                            Blocker(
+                                "terminal",
+                                f"terminal {term_name}",
+                                f"input or output {ago(now - last)} ago",
+                                holds_schedule=now - last
+                                < max(60.0, self.config.idle_check_seconds * 2),
+                            )
+                        )
+        return blockers, latest
+
+    def busy_too_long(self, kernel_id: str, now: float) -> bool:
+        """The kernel has been busy longer than `idle_max_busy_hours` (when that is set)."""
+        ceiling = self.config.idle_max_busy_hours * 3600.0
+        since = self._busy_since.get(kernel_id)
+        return bool(ceiling and since is not None and now - since > ceiling)
+
+    def terminal_manager(self) -> Any:
+        web_app = getattr(self.server_app, "web_app", None)
+        settings = getattr(web_app, "settings", {}) or {}
+        return settings.get("terminal_manager")
+
+    async def process_blockers(self) -> list[Blocker]:
+        blockers: list[Blocker] = []
+        if self.config.idle_cpu_percent > 0:
+            cpu = await self.run_blocking(self.probes.cpu_percent)
+            if cpu is not None and cpu > self.config.idle_cpu_percent:
+                blockers.append(
+                    Blocker(
+                        "cpu",
+                        "CPU",
+                        f"user processes at {cpu:.0f}% of a core",
+                        holds_schedule=True,
+                        ongoing=True,
+                    )
+                )
+        if self.probes.nvidia_smi:
+            gpu = await self.probes.gpu_percent()
+            if gpu is not None and gpu > GPU_BUSY_PERCENT:
+                blockers.append(
+                    Blocker(
+                        "gpu", "GPU", f"utilization {gpu:.0f}%", holds_schedule=True, ongoing=True
+                    )
+                )
+        return blockers
