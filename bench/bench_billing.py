@@ -20,7 +20,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from jupyter_costwidget.aws.context import Context
-from jupyter_costwidget.billing.service import BillingService
+from jupyter_costwidget.billing import service as billing_service
 from jupyter_costwidget.config import CostWidget
 from jupyter_costwidget.sandbox import DEMO_SCENARIO, start_sandbox
 from jupyter_costwidget.sandbox.client import DUMMY_CREDENTIALS
@@ -31,6 +31,10 @@ RESULTS = Path(__file__).resolve().parent / "results" / "billing.json"
 DAYS = 7
 TABS = 5
 PRICE_PER_REQUEST = 0.01
+
+
+async def _no_wait(timeout: float) -> None:
+    return None
 
 
 async def simulate(sandbox, scenario: dict, state_dir: str) -> dict:
@@ -49,11 +53,12 @@ async def simulate(sandbox, scenario: dict, state_dir: str) -> dict:
             user_profile="alice",
             space="alice-space",
         ),
-        snapshot=lambda: {"resources": []},
+        first_scan=_no_wait,
+        my_spaces=lambda: [],
     )
     midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     now = [midnight.timestamp()]
-    service = BillingService(state, clock=lambda: now[0])
+    service = billing_service.build(state, clock=lambda: now[0])
     per_day = []
     cached_ms: list[float] = []
     requests = 0
@@ -84,12 +89,12 @@ async def cold_fetch_ms(sandbox, scenario: dict) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         config = CostWidget(endpoint_url=sandbox.url, region=sandbox.region, state_dir=tmp)
         state = CostWidgetState(config, logging.getLogger("bench"))
-        service = BillingService(state)
+        service = billing_service.build(state)
         await service.get()  # clients built, first fetch
         samples = []
         for _ in range(5):
             t0 = time.perf_counter()
-            service._disk = {}  # forget the cache: a full fetch each time
+            service.cache.forget()  # a full fetch each time
             await service.get()
             samples.append((time.perf_counter() - t0) * 1000)
         await state.stop()

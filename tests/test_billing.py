@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from jupyter_costwidget.billing.service import BillingService
+from jupyter_costwidget.billing import service as billing_service
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -258,7 +258,7 @@ async def test_cache_survives_a_restart(jp_fetch, jp_serverapp, sandbox, tmp_pat
     state = state_of(jp_serverapp)
     assert (tmp_path / "state" / "billing.json").exists()
     sandbox.reset_calls()
-    restarted = BillingService(state)  # a new server process reading the same state dir
+    restarted = billing_service.build(state)  # a new server process reading the same state dir
     again = await restarted.get()
     assert sandbox.calls() == {}
     assert again["month_to_date"] == first["month_to_date"]

@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from jupyter_costwidget.aws.clients import AwsClients, AwsError
 
@@ -25,6 +25,20 @@ STUDIO_APP_TYPES = {"JupyterLab", "CodeEditor"}
 CLASSIC_APP_TYPES = {"KernelGateway", "JupyterServer", "RSessionGateway", "RStudioServerPro"}
 
 _APP_TYPE_CASE = {t.lower(): t for t in (*STUDIO_APP_TYPES, *CLASSIC_APP_TYPES, "Canvas")}
+
+
+class ContextProvider(Protocol):
+    """Where this server runs and which spaces are its user's, as the spend engine found
+    them: all that billing and the idle stop need of it."""
+
+    @property
+    def context(self) -> Context | None: ...
+
+    async def first_scan(self, timeout: float) -> None:
+        """Until the first scan found the context, at most `timeout` seconds."""
+
+    def my_spaces(self) -> list[str]:
+        """Spaces the last scan counted as "mine"."""
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from jupyter_costwidget.aws.clients import AwsError
@@ -23,10 +24,12 @@ from jupyter_costwidget.aws.context import (
     STUDIO,
     STUDIO_CLASSIC,
     Context,
+    ContextProvider,
     classify,
     fill_defaults,
     read_metadata,
 )
+from jupyter_costwidget.config import CostWidget
 
 if TYPE_CHECKING:
     from jupyter_costwidget.idle.monitor import IdleMonitor
@@ -47,19 +50,22 @@ class StopFailed(Exception):
         self.details = details
 
 
-async def current_context(state: CostWidgetState) -> Context:
+async def current_context(
+    provider: ContextProvider | None, config: CostWidget, run_blocking: Callable[..., Any]
+) -> Context:
     """The spend engine's context when it has one; else the metadata file alone (no AWS)."""
-    ctx = state.spend.context if state.spend is not None else None
+    ctx = provider.context if provider is not None else None
     if isinstance(ctx, Context) and (ctx.environment == LOCAL or ctx.app_name):
         return ctx
-    path = os.path.expanduser(state.config.metadata_file or "")
-    metadata, _ = await state.run_blocking(read_metadata, path) if path else (None, None)
-    return fill_defaults(classify(metadata, path), state.config)
+    path = os.path.expanduser(config.metadata_file or "")
+    metadata, _ = await run_blocking(read_metadata, path) if path else (None, None)
+    return fill_defaults(classify(metadata, path), config)
 
 
 async def stop_this_app(state: CostWidgetState, monitor: IdleMonitor) -> dict[str, Any]:
     """The idle monitor's stop: this environment's billable part, found afresh."""
-    return await perform(state, monitor, await current_context(state))
+    ctx = await current_context(state.spend, state.config, state.run_blocking)
+    return await perform(state, monitor, ctx)
 
 
 async def perform(state: CostWidgetState, monitor: IdleMonitor, ctx: Context) -> dict[str, Any]:

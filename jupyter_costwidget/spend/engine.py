@@ -181,6 +181,18 @@ class SpendEngine:
             return await self.refresh()
         return self.snapshot()
 
+    async def first_scan(self, timeout: float) -> None:
+        if self.context is None:
+            await asyncio.wait_for(self.latest(), timeout=timeout)
+
+    def my_spaces(self) -> list[str]:
+        spaces = [
+            row.get("space") or str(row.get("name", "")).split("/")[-1]
+            for row in self.snapshot().get("resources", [])
+            if row.get("kind") == "space-storage" and "mine" in (row.get("scopes") or [])
+        ]
+        return sorted({s for s in spaces if s})
+
     async def wait_for_scans(self, count: int) -> None:
         """Until `count` scans have finished (tests and tools; no polling)."""
         while self.scans < count:
