@@ -11,6 +11,8 @@ import os
 from traitlets import Bool, CFloat, CInt, Dict, Enum, List, Unicode, default
 from traitlets.config import Configurable
 
+from jupyter_costwidget.api.models import SCOPES
+
 DEFAULT_METADATA_FILE = "/opt/ml/metadata/resource-metadata.json"
 
 
@@ -71,7 +73,7 @@ class CostWidget(Configurable):
 
     # --- stop actions -------------------------------------------------------------------
     allow_stop = Enum(
-        ["none", "mine", "domain", "region"],
+        ["none", *SCOPES[1:]],  # "self" is this app, stopped by its own controls
         default_value="mine",
         help="Which resources a user may stop from the panel: scope 'mine' by default.",
     ).tag(config=True)

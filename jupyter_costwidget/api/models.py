@@ -7,7 +7,7 @@ does not declare. Timestamps are RFC 3339 in UTC with a `Z`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +26,8 @@ class Sparse(Model):
 
 Timestamp = str  # RFC 3339, UTC, "Z": 2026-12-01T09:00:00Z
 Scope = Literal["self", "mine", "domain", "region"]
+# The scopes, narrowest first: every other module takes them from here.
+SCOPES: tuple[str, ...] = get_args(Scope)
 Severity = Literal["info", "warning", "critical"]
 Environment = Literal["studio", "studio-classic", "notebook-instance", "local"]
 ResourceKind = Literal[

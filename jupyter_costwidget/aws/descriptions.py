@@ -14,6 +14,7 @@ from typing import Any
 
 from jupyter_costwidget.aws.calls import CountingCalls, SourceErrors
 from jupyter_costwidget.aws.clients import AwsError
+from jupyter_costwidget.aws.job_kinds import RUNNING_JOBS
 
 Lists = dict[str, list[dict[str, Any]]]
 
@@ -24,12 +25,6 @@ BILLING_ENDPOINT_STATUSES = {
     "RollingBack",
     "UpdateRollbackFailed",
 }
-# (inventory list, botocore's name prefix) of the jobs described one by one.
-JOB_LISTS = (
-    ("training", "TrainingJob"),
-    ("processing", "ProcessingJob"),
-    ("transform", "TransformJob"),
-)
 
 
 class Descriptions:
@@ -71,9 +66,11 @@ class Descriptions:
         for endpoint in lists["endpoints"]:
             if endpoint.get("EndpointStatus") in BILLING_ENDPOINT_STATUSES:
                 tasks.append(partial(self._describe_endpoint, calls, endpoint, errors))
-        for kind, prefix in JOB_LISTS:
-            for job in lists[kind]:
-                tasks.append(partial(self._describe_job, calls, kind, prefix, job, errors))
+        for jobs in RUNNING_JOBS:
+            for job in lists[jobs.source]:
+                tasks.append(
+                    partial(self._describe_job, calls, jobs.source, jobs.prefix, job, errors)
+                )
         for job in lists["warm_pools"]:
             tasks.append(partial(self._describe_job, calls, "warm", "TrainingJob", job, errors))
         for nb in lists["notebooks"]:

@@ -13,17 +13,18 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from jupyter_costwidget.aws.calls import CountingCalls, SourceErrors
 from jupyter_costwidget.aws.clients import AwsClients, AwsError
 from jupyter_costwidget.aws.descriptions import (
     BILLING_ENDPOINT_STATUSES,
-    JOB_LISTS,
     Descriptions,
     Lists,
 )
 from jupyter_costwidget.aws.endpoint_metrics import EndpointMetrics
+from jupyter_costwidget.aws.job_kinds import RUNNING_JOBS
 from jupyter_costwidget.aws.ownership import Home, Names
 from jupyter_costwidget.aws.resource_rows import ResourceRows, names_in
 from jupyter_costwidget.aws.tag_index import TagIndex
@@ -49,21 +50,22 @@ def list_sources(calls: CountingCalls) -> dict[str, Callable[[], list[dict[str, 
         "profiles": lambda: calls.list_all("sagemaker", "ListUserProfiles", "UserProfiles"),
         "efs": lambda: calls.list_all("efs", "DescribeFileSystems", "FileSystems"),
         "endpoints": lambda: calls.list_all("sagemaker", "ListEndpoints", "Endpoints"),
-        "training": lambda: calls.list_all(
-            "sagemaker", "ListTrainingJobs", "TrainingJobSummaries", StatusEquals="InProgress"
-        ),
-        "processing": lambda: calls.list_all(
-            "sagemaker", "ListProcessingJobs", "ProcessingJobSummaries", StatusEquals="InProgress"
-        ),
+        **{
+            jobs.source: partial(
+                calls.list_all,
+                "sagemaker",
+                jobs.list_operation,
+                jobs.summaries,
+                StatusEquals="InProgress",
+            )
+            for jobs in RUNNING_JOBS
+        },
         # A completed job's warm pool keeps its instances, billing, until KeepAlive ends.
         "warm_pools": lambda: calls.list_all(
             "sagemaker",
             "ListTrainingJobs",
             "TrainingJobSummaries",
             WarmPoolStatusEquals="Available",
-        ),
-        "transform": lambda: calls.list_all(
-            "sagemaker", "ListTransformJobs", "TransformJobSummaries", StatusEquals="InProgress"
         ),
         "notebooks": lambda: calls.list_all(
             "sagemaker", "ListNotebookInstances", "NotebookInstances"
@@ -168,8 +170,8 @@ class Inventory:
             for e in lists["endpoints"]
             if e.get("EndpointStatus") in BILLING_ENDPOINT_STATUSES
         ]
-        for kind, prefix in JOB_LISTS:
-            tagged += [(job.get(f"{prefix}Arn"), None) for job in lists[kind]]
+        for jobs in RUNNING_JOBS:
+            tagged += [(job.get(f"{jobs.prefix}Arn"), None) for job in lists[jobs.source]]
         tagged += [(job.get("TrainingJobArn"), None) for job in lists["warm_pools"]]
         tagged = [(str(arn), version) for arn, version in tagged if arn]
         arns = {arn for arn, _ in tagged}

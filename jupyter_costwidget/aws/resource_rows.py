@@ -11,11 +11,11 @@ from typing import Any
 from jupyter_costwidget.aws.context import parse_arn
 from jupyter_costwidget.aws.descriptions import (
     BILLING_ENDPOINT_STATUSES,
-    JOB_LISTS,
     Descriptions,
     Lists,
 )
 from jupyter_costwidget.aws.endpoint_metrics import EndpointMetrics
+from jupyter_costwidget.aws.job_kinds import RUNNING_JOBS, JobKind
 from jupyter_costwidget.aws.ownership import Home, Names, attribute
 from jupyter_costwidget.aws.tag_index import TagIndex
 from jupyter_costwidget.aws.usages import app_usage, billed_instances, endpoint_usages, job_usages
@@ -58,8 +58,8 @@ class ResourceRows:
         out += self._build_spaces(lists["spaces"], space_owner, "spaces" in stale_set)
         out += self._build_efs(lists["efs"], domains, {"efs", "domains"} & stale_set != set())
         out += self._build_endpoints(lists["endpoints"], space_owner, "endpoints" in stale_set)
-        for kind, prefix in JOB_LISTS:
-            out += self._build_jobs(kind, prefix, lists[kind], space_owner, kind in stale_set)
+        for jobs in RUNNING_JOBS:
+            out += self._build_jobs(jobs, lists[jobs.source], space_owner, jobs.source in stale_set)
         out += self._build_warm_pools(lists["warm_pools"], space_owner, "warm_pools" in stale_set)
         out += self._build_notebooks(lists["notebooks"], "notebooks" in stale_set)
         return out
@@ -224,25 +224,16 @@ class ResourceRows:
         return {**found, "arn": arn, "notes": [f"Owner: {note}."] if note else []}
 
     def _build_jobs(
-        self, kind: str, prefix: str, jobs: list[dict[str, Any]], space_owner: dict, stale: bool
+        self, kinds: JobKind, jobs: list[dict[str, Any]], space_owner: dict, stale: bool
     ) -> list[r.Resource]:
-        resource_kind = {
-            "training": r.TRAINING_JOB,
-            "processing": r.PROCESSING_JOB,
-            "transform": r.TRANSFORM_JOB,
-        }[kind]
+        kind, prefix, resource_kind = kinds.source, kinds.prefix, kinds.kind
         out = []
         for job in jobs:
             name = job.get(f"{prefix}Name")
             desc = self.descriptions.job(kind, name)
             usages, instance, count, spot = job_usages(kind, desc)
-            start_key = {
-                "training": "TrainingStartTime",
-                "processing": "ProcessingStartTime",
-                "transform": "TransformStartTime",
-            }[kind]
             started = (
-                (desc or {}).get(start_key)
+                (desc or {}).get(kinds.start_key)
                 or job.get("CreationTime")
                 or (desc or {}).get("CreationTime")
             )

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from jupyter_costwidget.aws.clients import AwsClients, AwsError
-from jupyter_costwidget.aws.ownership import partition_of
+from jupyter_costwidget.aws.ownership import OWNER_TAGS, SPACE_TAGS, USER_PROFILE_TAG, partition_of
 from jupyter_costwidget.billing.rows import (
     METRIC,
     SERVICE_NAME,
@@ -22,10 +22,7 @@ from jupyter_costwidget.billing.rows import (
 )
 
 SERVICE_FILTER = {"Dimensions": {"Key": "SERVICE", "Values": [SERVICE_NAME]}}
-USER_PROFILE_TAG = "sagemaker:user-profile-arn"
-SPACE_TAGS = ("sagemaker:space-arn", "sagemaker:shared-space-arn")
-DOMAIN_TAG = "sagemaker:domain-arn"
-STUDIO_TAGS = (USER_PROFILE_TAG, *SPACE_TAGS, DOMAIN_TAG)
+STUDIO_TAGS = OWNER_TAGS
 # Whether the Studio tags are active changes rarely (an admin activates them once): asked
 # once a week, so the daily request limit goes to month-to-date and the forecast.
 TAG_STATUS_DAYS = 7

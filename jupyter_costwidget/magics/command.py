@@ -19,6 +19,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import CFloat, Enum, Unicode, default
 
+from jupyter_costwidget.api.models import SCOPES
 from jupyter_costwidget.magics.cell import cell_report, render_cell_text
 from jupyter_costwidget.magics.source import (
     KERNEL,
@@ -31,7 +32,7 @@ from jupyter_costwidget.magics.source import (
     running_servers,
     this_kernel_id,
 )
-from jupyter_costwidget.magics.view import SCOPES, CostsView
+from jupyter_costwidget.magics.view import CostsView
 
 
 @magics_class

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-SCOPES = ("self", "mine", "domain", "region")
+from jupyter_costwidget.api.models import SCOPES
+
 SCOPE_TITLES = {
     "self": "this app",
     "mine": "mine",

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from jupyter_costwidget.api.models import SCOPES
 from jupyter_costwidget.aws.context import NOTEBOOK_INSTANCE, Context
 from jupyter_costwidget.pricing import Price
 from jupyter_costwidget.spend import resources as r
 
-SCOPES = ("self", "mine", "domain", "region")
 GPU_PREFIXES = ("ml.g", "ml.p", "ml.inf", "ml.trn")
 # (region, component, instance_type) -> the price, or None when unknown
 PriceLookup = Callable[[str, str, str], "Price | None"]

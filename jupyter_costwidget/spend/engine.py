@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jupyter_costwidget.api.models import SpendSnapshot
+from jupyter_costwidget.api.models import SCOPES, SpendSnapshot
 from jupyter_costwidget.aws.context import Context, detect_context
 from jupyter_costwidget.aws.inventory import Inventory, ScanResult
 from jupyter_costwidget.aws.ownership import Home
@@ -371,10 +371,7 @@ class SpendEngine:
             "stale": True,
             "currency": "USD",
             "context": (self.context or Context()).public(),
-            "totals": {
-                s: {"per_hour": None, "accrued": None, "unpriced": 0}
-                for s in ("self", "mine", "domain", "region")
-            },
+            "totals": {s: {"per_hour": None, "accrued": None, "unpriced": 0} for s in SCOPES},
             "resources": [],
             "warnings": [],
             "errors": [],

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-OWNER_TAGS = ("sagemaker:user-profile-arn", "sagemaker:space-arn", "sagemaker:shared-space-arn")
-DOMAIN_TAG = "sagemaker:domain-arn"
+from jupyter_costwidget.aws.descriptions import BILLING_ENDPOINT_STATUSES
+from jupyter_costwidget.aws.ownership import DOMAIN_TAG, SPACE_TAGS, USER_PROFILE_TAG
+
+OWNER_TAGS = (USER_PROFILE_TAG, *SPACE_TAGS)
 CODE = "tag-missing"
 # What counts as running (billing) for each kind checked.
 RUNNING = {
-    "endpoint": {"InService", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"},
+    "endpoint": BILLING_ENDPOINT_STATUSES,
     "training-job": {"InProgress"},
     "processing-job": {"InProgress"},
     "transform-job": {"InProgress"},
