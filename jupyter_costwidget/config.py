@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from traitlets import Bool, CFloat, CInt, Dict, Enum, List, Unicode, default
+from traitlets import Bool, CFloat, CInt, Enum, List, Unicode, default
 from traitlets.config import Configurable
 
 from jupyter_costwidget.api.models import SCOPES
@@ -143,7 +143,6 @@ class CostWidget(Configurable):
     state_dir = Unicode(
         "", help="Where the extension persists state (default: <jupyter data dir>/costwidget)."
     ).tag(config=True)
-    extra_tags = Dict(help="Reserved for admin-defined owner attribution rules.").tag(config=True)
 
     def effective_stale_after(self) -> float:
         return self.stale_after_seconds or 3 * self.refresh_seconds

@@ -3,9 +3,9 @@
  */
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
-import { billingPlugin } from './billing';
+import { billingPlugin } from './billing/plugin';
 import { idlePlugin } from './idle';
-import { spendPlugin } from './spendplugin';
+import { spendPlugin } from './spend/plugin';
 
 export { ISpendModel } from './tokens';
 

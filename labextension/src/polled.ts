@@ -2,10 +2,12 @@
  * A value fetched from the server extension on a `Poll`: the core of every model.
  *
  * Backoff while fetches fail (the failure is rethrown to the Poll), standby while the tab is
- * hidden, and the last good value kept when a later fetch fails.
+ * hidden (unless told otherwise), and the last good value kept when a later fetch fails.
+ * It is a `VDomModel`: views are `VDomRenderer`s that re-render on `stateChanged`.
  */
+import { VDomModel } from '@jupyterlab/ui-components';
 import { Poll } from '@lumino/polling';
-import { ISignal, Signal } from '@lumino/signaling';
+import { ISignal } from '@lumino/signaling';
 
 export interface IPolledValueOptions<T> {
   /** The Poll's name (shows in Lumino's debugging). */
@@ -18,10 +20,13 @@ export interface IPolledValueOptions<T> {
   maxInterval: number;
   /** Start polling at once (default true; tests drive `update` themselves). */
   autoStart?: boolean;
+  /** When the Poll pauses (default: while the tab is hidden). */
+  standby?: Poll.Standby;
 }
 
-export class PolledValue<T> {
+export class PolledValue<T> extends VDomModel {
   constructor(options: IPolledValueOptions<T>) {
+    super();
     this._fetch = options.fetch;
     this._maxInterval = options.maxInterval;
     this._poll = new Poll({
@@ -39,13 +44,13 @@ export class PolledValue<T> {
         backoff: true,
         max: Math.max(options.interval, options.maxInterval)
       },
-      standby: 'when-hidden'
+      standby: options.standby ?? 'when-hidden'
     });
   }
 
-  /** Emitted after every fetch (success or failure). */
+  /** Emitted after every fetch (success or failure) and every new value. */
   get changed(): ISignal<this, void> {
-    return this._changed;
+    return this.stateChanged;
   }
 
   /** The latest value received, kept when later fetches fail. */
@@ -56,10 +61,6 @@ export class PolledValue<T> {
   /** Why the last fetch failed, or null when it succeeded. */
   get error(): Error | null {
     return this._error;
-  }
-
-  get isDisposed(): boolean {
-    return this._isDisposed;
   }
 
   /** Change the poll interval (ms), e.g. when the user edits a setting. */
@@ -73,37 +74,54 @@ export class PolledValue<T> {
     }
   }
 
+  /** The current poll interval (ms). */
+  get interval(): number {
+    return this._poll.frequency.interval;
+  }
+
   /** Fetch once now; never throws (the error is kept in `error`). */
   async update(refresh = false): Promise<void> {
     try {
       const value = await this._fetch(refresh);
-      if (this._isDisposed) {
+      if (this.isDisposed) {
         return;
       }
-      this._value = value;
       this._error = null;
-      this.onValue(value);
+      this.setValue(value);
     } catch (reason) {
-      if (this._isDisposed) {
+      if (this.isDisposed) {
         return;
       }
       this._error =
         reason instanceof Error ? reason : new Error(String(reason));
+      this.stateChanged.emit();
+      return;
     }
-    this._changed.emit();
+    await this.afterValue(this._value as T);
   }
 
   dispose(): void {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
-    this._isDisposed = true;
     this._poll.dispose();
-    Signal.clearData(this);
+    super.dispose();
   }
 
-  /** Called after each successful fetch, before `changed` is emitted. */
+  /** A new value (fetched, or the answer of a change the model sent). */
+  protected setValue(value: T): void {
+    this._value = value;
+    this.onValue(value);
+    this.stateChanged.emit();
+  }
+
+  /** Called with each new value, before `changed` is emitted. */
   protected onValue(value: T): void {
+    // nothing by default
+  }
+
+  /** Called after a fetched value was announced; the fetch waits for it. */
+  protected async afterValue(value: T): Promise<void> {
     // nothing by default
   }
 
@@ -112,6 +130,4 @@ export class PolledValue<T> {
   private _poll: Poll;
   private _value: T | null = null;
   private _error: Error | null = null;
-  private _isDisposed = false;
-  private _changed = new Signal<this, void>(this);
 }

@@ -1,5 +1,5 @@
-import { SpendModel } from '../model';
-import { CostWidgetRequestError } from '../request';
+import { SpendModel } from '../spend/model';
+import { CostWidgetRequestError } from '../api/request';
 import { ISpendSnapshot } from '../types';
 import { snapshot } from './fixtures';
 

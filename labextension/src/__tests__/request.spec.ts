@@ -1,6 +1,6 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import { fetchSpendFromServer, stopResourceOnServer } from '../model';
+import { fetchSpendFromServer, stopResourceOnServer } from '../spend/model';
 
 describe('requests of the spend model', () => {
   let urls: string[];

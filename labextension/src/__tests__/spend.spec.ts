@@ -5,7 +5,7 @@ import {
   selectResources,
   spendByKind,
   warningKey
-} from '../spend';
+} from '../spend/rows';
 import { resource, snapshot } from './fixtures';
 
 describe('costToday', () => {

@@ -1,13 +1,18 @@
 import { Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 
-import { SpendModel } from '../model';
-import { CriticalWarningNotifier, newWarnings, NotifiedStore } from '../notify';
-import { CostWidgetRequestError } from '../request';
+import { SpendModel } from '../spend/model';
+import {
+  CriticalWarningNotifier,
+  newWarnings,
+  NotifiedStore
+} from '../spend/notify';
+import { CostWidgetRequestError } from '../api/request';
 import { MeterSettings, readSettings } from '../settings';
-import { meterLevel, SpendStatusItem } from '../statusbar';
+import { meterLevel, SpendStatusItem } from '../spend/statusbar';
 import { ISpendSnapshot, ISpendWarning } from '../types';
 import { resource, snapshot } from './fixtures';
+import { after, rendered, shown } from './render';
 
 const trans = nullTranslator.load('jupyter_costwidget');
 
@@ -57,8 +62,9 @@ describe('SpendStatusItem', () => {
       trans,
       onOpen: () => undefined
     });
+    await shown(item);
     expect(item.node.textContent).toBe('…');
-    await model.update();
+    await after(item, () => model.update());
     const text = item.node.querySelector('.jp-CostWidget-status-text')!;
     expect(text.textContent).toBe('$3.10/h · $1.50');
     expect(item.node.querySelector('.jp-CostWidget-badge')!.textContent).toBe(
@@ -69,13 +75,13 @@ describe('SpendStatusItem', () => {
     expect(item.node.title).toContain('Mine: $3.10/h, $20.50 so far');
     expect(item.node.title).toContain('Region: ≥ $9.00/h');
 
-    await model.update();
+    await after(item, () => model.update());
     expect(item.hasClass('jp-CostWidget-stale')).toBe(true);
     expect(text.textContent).toBe('$3.10/h · $1.50');
     const age = item.node.querySelector('.jp-CostWidget-status-age')!;
     expect(age.textContent).toBe('stale');
     clock += 6 * 60 * 1000; // the last good snapshot ages while fetches fail
-    item.render();
+    await rendered(item);
     expect(age.textContent).toBe('as of 6 min ago');
     expect(item.node.title).toContain('AWS down');
     item.dispose();
@@ -92,7 +98,8 @@ describe('SpendStatusItem', () => {
       trans,
       onOpen: () => undefined
     });
-    await model.update();
+    await shown(item);
+    await after(item, () => model.update());
     expect(
       item.node.querySelector('.jp-CostWidget-status-text')!.textContent
     ).toMatch(/^local · ≥ \$9\.00\/h/);

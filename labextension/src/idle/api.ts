@@ -1,5 +1,5 @@
 /** Calls of the idle auto-stop REST API. None of them counts as server activity. */
-import { requestAPI } from '../request';
+import { requestAPI } from '../api/request';
 import { IIdleStatus } from './types';
 
 const NO_TRACK = { trackActivity: false };

@@ -3,10 +3,9 @@
  * this tab as a connected front-end, reports real user input (at most once a minute) and
  * answers the server's save requests.
  */
-import { Poll } from '@lumino/polling';
 import { UUID } from '@lumino/coreutils';
-import { ISignal, Signal } from '@lumino/signaling';
 
+import { PolledValue } from '../polled';
 import { IIdleApi, serverIdleApi } from './api';
 import { IIdleStatus } from './types';
 
@@ -31,45 +30,33 @@ export interface IIdleModelOptions {
   now?: () => number;
 }
 
-export class IdleModel {
+export class IdleModel extends PolledValue<IIdleStatus> {
   constructor(options: IIdleModelOptions) {
-    this._api = options.api ?? serverIdleApi;
-    this._saveAll = options.saveAll;
-    this._listUnsaved = options.listUnsaved ?? (() => []);
-    this._now = options.now ?? (() => Date.now());
-    this._interval = options.interval ?? 15000;
-    this._urgent = options.urgentInterval ?? 2000;
-    // Never on standby: a hidden tab must still answer a save request before a stop.
-    this._poll = new Poll({
+    const api = options.api ?? serverIdleApi;
+    const listUnsaved = options.listUnsaved ?? (() => []);
+    const interval = options.interval ?? 15000;
+    const clientId = UUID.uuid4();
+    super({
       name: 'jupyter-costwidget:idle',
-      auto: options.autoStart ?? true,
-      factory: async () => {
-        await this.update();
-        if (this._error) {
-          throw this._error;
-        }
-      },
-      frequency: {
-        interval: this._interval,
-        backoff: true,
-        max: Math.max(this._interval, 120000)
-      },
+      fetch: () => api.get(clientId, listUnsaved()),
+      interval,
+      maxInterval: 120000,
+      autoStart: options.autoStart,
+      // Never on standby: a hidden tab must still answer a save request before a stop.
       standby: 'never'
     });
+    this.clientId = clientId;
+    this._api = api;
+    this._saveAll = options.saveAll;
+    this._now = options.now ?? (() => Date.now());
+    this._interval = interval;
+    this._urgent = options.urgentInterval ?? 2000;
   }
 
-  readonly clientId = UUID.uuid4();
-
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
+  readonly clientId: string;
 
   get status(): IIdleStatus | null {
-    return this._status;
-  }
-
-  get error(): Error | null {
-    return this._error;
+    return this.value;
   }
 
   /** When the current status was received (this browser's clock, ms). */
@@ -77,36 +64,19 @@ export class IdleModel {
     return this._fetchedAt;
   }
 
-  /** Fetch the status now; answer a new save request. */
-  async update(): Promise<void> {
-    try {
-      this._setStatus(await this._api.get(this.clientId, this._listUnsaved()));
-      this._error = null;
-    } catch (reason) {
-      this._error = reason as Error;
-      this._changed.emit();
-      return;
-    }
-    const request = this._status?.save_request;
-    if (request && !this._answered.has(request.id)) {
-      this._answered.add(request.id);
-      await this._answerSave(request.id);
-    }
-  }
-
   async setEnabled(enabled: boolean): Promise<void> {
-    this._setStatus(await this._api.put({ enabled }));
+    this.setValue(await this._api.put({ enabled }));
   }
 
   async setSettings(enabled: boolean, timeoutMinutes: number): Promise<void> {
-    this._setStatus(
+    this.setValue(
       await this._api.put({ enabled, timeout_minutes: timeoutMinutes })
     );
   }
 
   /** "Keep running" (null: restart the idle clock) or "Keep running 1 h" (60). */
   async keepRunning(minutes: number | null): Promise<void> {
-    this._setStatus(await this._api.keepalive(minutes));
+    this.setValue(await this._api.keepalive(minutes));
   }
 
   /** Real user input happened in this tab; sent at most once a minute. */
@@ -127,9 +97,26 @@ export class IdleModel {
     void this._api.bye(this.clientId).catch(() => undefined);
   }
 
-  dispose(): void {
-    this._poll.dispose();
-    Signal.clearData(this);
+  protected onValue(status: IIdleStatus): void {
+    this._fetchedAt = this._now();
+    const urgent = ['warning', 'stopping'].includes(status.state);
+    let interval = urgent ? this._urgent : this._interval;
+    if (!urgent && status.seconds_left !== null) {
+      // Poll again when the warning is due, so the countdown starts on time.
+      const untilWarning =
+        (status.seconds_left - status.grace_minutes * 60) * 1000;
+      interval = Math.min(interval, Math.max(this._urgent, untilWarning));
+    }
+    this.setInterval(interval);
+  }
+
+  /** A new save request is answered once. */
+  protected async afterValue(status: IIdleStatus): Promise<void> {
+    const request = status.save_request;
+    if (request && !this._answered.has(request.id)) {
+      this._answered.add(request.id);
+      await this._answerSave(request.id);
+    }
   }
 
   private async _answerSave(id: string): Promise<void> {
@@ -150,37 +137,15 @@ export class IdleModel {
     } catch (reason) {
       console.warn('jupyter-costwidget: could not acknowledge saving', reason);
     }
-    this._changed.emit();
-  }
-
-  private _setStatus(status: IIdleStatus): void {
-    this._status = status;
-    this._fetchedAt = this._now();
-    const urgent = ['warning', 'stopping'].includes(status.state);
-    let interval = urgent ? this._urgent : this._interval;
-    if (!urgent && status.seconds_left !== null) {
-      // Poll again when the warning is due, so the countdown starts on time.
-      const untilWarning =
-        (status.seconds_left - status.grace_minutes * 60) * 1000;
-      interval = Math.min(interval, Math.max(this._urgent, untilWarning));
-    }
-    if (this._poll.frequency.interval !== interval) {
-      this._poll.frequency = { ...this._poll.frequency, interval };
-    }
-    this._changed.emit();
+    this.stateChanged.emit();
   }
 
   private _api: IIdleApi;
   private _saveAll: DocumentSaver;
-  private _listUnsaved: UnsavedLister;
   private _now: () => number;
   private _interval: number;
   private _urgent: number;
-  private _poll: Poll;
-  private _status: IIdleStatus | null = null;
-  private _error: Error | null = null;
   private _answered = new Set<string>();
   private _lastActivity = 0;
   private _fetchedAt = 0;
-  private _changed = new Signal<this, void>(this);
 }

@@ -1,10 +1,13 @@
 /**
  * The status bar meter: `$1.46/h · $12.30` (mine: burn rate, cost today) and a badge with the
- * number of critical warnings. A view of `SpendModel`; it never fetches anything itself.
+ * number of critical warnings. A `VDomRenderer` of `SpendModel` (a `TextItem`, as the
+ * status bar's own items); it never fetches anything itself.
  */
+import { TextItem } from '@jupyterlab/statusbar';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { VDomRenderer } from '@jupyterlab/ui-components';
 import { Signal } from '@lumino/signaling';
-import { Widget } from '@lumino/widgets';
+import * as React from 'react';
 
 import {
   conversionNote,
@@ -13,11 +16,11 @@ import {
   formatMoney,
   formatRate,
   isConverted
-} from './format';
+} from '../format';
 import { SpendModel } from './model';
-import { MeterSettings } from './settings';
-import { costToday, criticalWarnings, scopeTotal } from './spend';
-import { ScopeName, SCOPES } from './types';
+import { MeterSettings } from '../settings';
+import { costToday, criticalWarnings, scopeTotal } from './rows';
+import { ScopeName, SCOPES } from '../types';
 
 export type MeterLevel = 'ok' | 'warn' | 'critical';
 
@@ -39,7 +42,7 @@ export function meterLevel(
   return 'ok';
 }
 
-export class SpendStatusItem extends Widget {
+export class SpendStatusItem extends VDomRenderer<SpendModel> {
   /** Extra tooltip lines from other features (e.g. billed month to date); null: none. */
   static tooltipExtras: Array<() => string | null> = [];
   /** Emitted by those features when their lines change (every item re-renders). */
@@ -53,43 +56,34 @@ export class SpendStatusItem extends Widget {
     trans: TranslationBundle;
     onOpen: () => void;
   }) {
-    super();
-    this._model = options.model;
+    super(options.model);
     this._settings = options.settings;
     this._trans = options.trans;
     this.addClass('jp-CostWidget-status');
     this.node.setAttribute('role', 'button');
     this.node.tabIndex = 0;
-    this._text = document.createElement('span');
-    this._text.className = 'jp-CostWidget-status-text';
-    this._age = document.createElement('span');
-    this._age.className = 'jp-CostWidget-status-age';
-    this._badge = document.createElement('span');
-    this._badge.className = 'jp-CostWidget-badge';
-    this.node.append(this._text, this._age, this._badge);
-    this._text.textContent = '…';
     this.node.addEventListener('click', () => options.onOpen());
     this.node.addEventListener('keydown', event => {
       if (event.key === 'Enter' || event.key === ' ') {
         options.onOpen();
       }
     });
-    this._model.changed.connect(this.render, this);
-    this._settings.changed.connect(this.render, this);
-    SpendStatusItem.tooltipExtrasChanged.connect(this.render, this);
+    this._settings.changed.connect(this.update, this);
+    SpendStatusItem.tooltipExtrasChanged.connect(this.update, this);
     // The "as of N min ago" text ages between polls.
-    this._timer = window.setInterval(() => this.render(), 30000);
-    this.render();
+    this._timer = window.setInterval(() => this.update(), 30000);
   }
 
   dispose(): void {
     window.clearInterval(this._timer);
+    this._settings.changed.disconnect(this.update, this);
+    SpendStatusItem.tooltipExtrasChanged.disconnect(this.update, this);
     super.dispose();
   }
 
-  render(): void {
+  protected render(): React.ReactElement {
     const trans = this._trans;
-    const model = this._model;
+    const model = this.model;
     const snapshot = model.snapshot;
     const settings = this._settings.value;
     const currency = settings.currency;
@@ -100,29 +94,24 @@ export class SpendStatusItem extends Widget {
       model.stale || (!snapshot && !!model.error)
     );
     this.toggleClass('jp-CostWidget-missing', model.serverMissing);
-    this._age.textContent = '';
 
     if (!snapshot) {
-      this._badge.textContent = '';
-      this._badge.hidden = true;
+      let text = '…';
       if (model.serverMissing) {
-        this._text.textContent = trans.__(
-          'costwidget: server extension missing'
-        );
+        text = trans.__('costwidget: server extension missing');
         this.node.title = trans.__(
           'The jupyter_costwidget server extension is not installed or not enabled. Run: jupyter server extension enable jupyter_costwidget'
         );
       } else if (model.error) {
-        this._text.textContent = trans.__('$?/h');
+        text = trans.__('$?/h');
         this.node.title = trans.__(
           'Spend unavailable: %1',
           model.error.message
         );
       } else {
-        this._text.textContent = '…';
         this.node.title = trans.__('Loading SageMaker spend…');
       }
-      return;
+      return this._item(text, null, '', 0);
     }
 
     const local = snapshot.context?.environment === 'local';
@@ -140,10 +129,6 @@ export class SpendStatusItem extends Widget {
       text +=
         ' · ' + formatMoney(today.usd, { currency, unpriced: today.unpriced });
     }
-    this._text.textContent = text;
-    this._text.dataset.perHour =
-      total.per_hour === null ? '' : String(total.per_hour);
-
     const level = meterLevel(
       total.per_hour,
       settings.warnPerHour,
@@ -152,28 +137,57 @@ export class SpendStatusItem extends Widget {
     if (level !== 'ok') {
       this.addClass(`jp-CostWidget-level-${level}`);
     }
+    let age = '';
     if (model.stale) {
       // Fresh snapshot with a failing source: "stale"; an old snapshot says how old.
-      const age = model.ageSeconds ?? 0;
-      this._age.textContent =
-        age < 60
+      const seconds = model.ageSeconds ?? 0;
+      age =
+        seconds < 60
           ? trans.__('stale')
-          : trans.__('as of %1 ago', formatDuration(age, trans));
+          : trans.__('as of %1 ago', formatDuration(seconds, trans));
     }
-    const critical = criticalWarnings(snapshot).length;
-    this._badge.hidden = critical === 0;
-    this._badge.textContent = critical ? String(critical) : '';
-    this._badge.title = trans._n(
-      '%1 critical warning',
-      '%1 critical warnings',
-      critical
-    );
     this.node.title = this._tooltip(local);
+    return this._item(
+      text,
+      total.per_hour,
+      age,
+      criticalWarnings(snapshot).length
+    );
+  }
+
+  private _item(
+    text: string,
+    perHour: number | null,
+    age: string,
+    critical: number
+  ): React.ReactElement {
+    const trans = this._trans;
+    return (
+      <>
+        <TextItem
+          className="jp-CostWidget-status-text"
+          source={text}
+          data-per-hour={perHour === null ? '' : String(perHour)}
+        />
+        <span className="jp-CostWidget-status-age">{age}</span>
+        <span
+          className="jp-CostWidget-badge"
+          hidden={critical === 0}
+          title={trans._n(
+            '%1 critical warning',
+            '%1 critical warnings',
+            critical
+          )}
+        >
+          {critical ? String(critical) : ''}
+        </span>
+      </>
+    );
   }
 
   private _tooltip(local: boolean): string {
     const trans = this._trans;
-    const snapshot = this._model.snapshot!;
+    const snapshot = this.model.snapshot!;
     const currency = this._settings.value.currency;
     const labels: Record<ScopeName, string> = {
       self: trans.__('This app'),
@@ -199,11 +213,11 @@ export class SpendStatusItem extends Widget {
       );
     }
     lines.push(
-      trans.__('Updated: %1', formatAge(this._model.ageSeconds, trans))
+      trans.__('Updated: %1', formatAge(this.model.ageSeconds, trans))
     );
-    if (this._model.stale) {
+    if (this.model.stale) {
       const reason =
-        this._model.error?.message ?? snapshot.errors?.[0]?.message ?? '';
+        this.model.error?.message ?? snapshot.errors?.[0]?.message ?? '';
       lines.push(trans.__('Stale data. %1', reason).trim());
     }
     const critical = criticalWarnings(snapshot).length;
@@ -225,11 +239,7 @@ export class SpendStatusItem extends Widget {
     return lines.join('\n');
   }
 
-  private _model: SpendModel;
   private _settings: MeterSettings;
   private _trans: TranslationBundle;
-  private _text: HTMLSpanElement;
-  private _age: HTMLSpanElement;
-  private _badge: HTMLSpanElement;
   private _timer: number;
 }

@@ -1,9 +1,13 @@
 import { nullTranslator } from '@jupyterlab/translation';
+import * as React from 'react';
 
-import { SpendModel } from '../model';
-import { explainWarning, priceMarker, SpendPanel } from '../panel';
 import { MeterSettings } from '../settings';
+import { explainWarning } from '../spend/labels';
+import { SpendModel } from '../spend/model';
+import { PriceMarker, SpendPanel } from '../spend/panel';
+import { ISpendResource } from '../types';
 import { resource, snapshot } from './fixtures';
+import { after, renderElement, shown } from './render';
 
 const trans = nullTranslator.load('jupyter_costwidget');
 
@@ -72,7 +76,8 @@ async function panelWith() {
     settings: new MeterSettings(null),
     trans
   });
-  await model.update();
+  await shown(panel);
+  await after(panel, () => model.update());
   return { model, panel };
 }
 
@@ -115,26 +120,34 @@ describe('SpendPanel', () => {
     const nameHeader = panel.node.querySelector(
       'th[data-sort="name"]'
     ) as HTMLElement;
-    nameHeader.click();
+    await after(panel, () => nameHeader.click());
     expect(ids(panel)).toEqual([
       'endpoint:churn-xgb',
       'app:d-demo1/bob/Canvas/default',
       'efs:fs-1'
     ]);
-    (panel.node.querySelector('th[data-sort="name"]') as HTMLElement).click();
+    await after(panel, () =>
+      (panel.node.querySelector('th[data-sort="name"]') as HTMLElement).click()
+    );
     expect(ids(panel)[0]).toBe('efs:fs-1');
 
     const scope = panel.node.querySelector('select') as HTMLSelectElement;
-    scope.value = 'mine';
-    scope.dispatchEvent(new Event('change'));
+    await after(panel, () => {
+      scope.value = 'mine';
+      scope.dispatchEvent(new Event('change', { bubbles: true }));
+    });
     expect(ids(panel)).toEqual(['endpoint:churn-xgb']);
-    scope.value = 'all';
-    scope.dispatchEvent(new Event('change'));
+    await after(panel, () => {
+      scope.value = 'all';
+      scope.dispatchEvent(new Event('change', { bubbles: true }));
+    });
     const filter = panel.node.querySelector(
       'input.jp-CostWidget-filter'
     ) as HTMLInputElement;
-    filter.value = 'bob';
-    filter.dispatchEvent(new Event('input'));
+    await after(panel, () => {
+      filter.value = 'bob';
+      filter.dispatchEvent(new Event('input', { bubbles: true }));
+    });
     expect(ids(panel)).toEqual(['app:d-demo1/bob/Canvas/default']);
     panel.dispose();
     model.dispose();
@@ -179,7 +192,14 @@ describe('SpendPanel', () => {
   });
 });
 
-describe('priceMarker', () => {
+const marker = (r: ISpendResource, t = trans) =>
+  renderElement(
+    <span>
+      <PriceMarker resource={r} trans={t} />
+    </span>
+  ).then(span => span.firstElementChild);
+
+describe('PriceMarker', () => {
   const trans = nullTranslator.load('jupyter-costwidget');
   const row = resource({
     id: 'notebook-instance:nb',
@@ -189,23 +209,23 @@ describe('priceMarker', () => {
     accrued: 1,
     scopes: []
   });
-  it('marks a derived price with its rule', () => {
+  it('marks a derived price with its rule', async () => {
     const rule =
       'Derived: AWS prices compute the same for notebook instances, Studio Classic, Studio JupyterLab and Code Editor.';
-    const mark = priceMarker(
+    const mark = await marker(
       { ...row, price_source: 'derived', notes: ['x', rule] },
       trans
     );
     expect(mark?.textContent).toBe('d');
     expect(mark?.getAttribute('title')).toBe(rule);
   });
-  it('marks an estimate and leaves a list price plain', () => {
-    const mark = priceMarker(
+  it('marks an estimate and leaves a list price plain', async () => {
+    const mark = await marker(
       { ...row, price_estimate: true, notes: ['estimated at Hosting'] },
       trans
     );
     expect(mark?.textContent).toBe('≈');
     expect(mark?.getAttribute('title')).toBe('estimated at Hosting');
-    expect(priceMarker({ ...row, price_source: 'list' }, trans)).toBeNull();
+    expect(await marker({ ...row, price_source: 'list' }, trans)).toBeNull();
   });
 });

@@ -7,7 +7,7 @@ import {
   ISpendTotal,
   ISpendWarning,
   ScopeName
-} from './types';
+} from '../types';
 
 /** The server says whether this user may stop the resource (it still checks every stop). */
 export function isStoppable(resource: ISpendResource): boolean {

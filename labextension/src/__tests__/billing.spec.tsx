@@ -1,21 +1,43 @@
 import { Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 
+import * as React from 'react';
+
 import {
-  BillingModel,
   budgetLevel,
   dailySummaryText,
-  DailySummaryNotifier,
   IBilling,
   IBudget,
   localDate,
   mainBudget,
   monthToDateLine,
-  renderBilling,
   summaryDue
-} from '../billing';
-import { USD } from '../format';
+} from '../billing/figures';
+import { BillingModel } from '../billing/model';
+import { DailySummaryNotifier } from '../billing/notify';
+import { BillingView } from '../billing/section';
+import { ICurrency, USD } from '../format';
+import { ISpendSnapshot } from '../types';
 import { resource, snapshot } from './fixtures';
+import { renderElement } from './render';
+
+function renderBilling(
+  data: IBilling | null,
+  error: Error | null,
+  estimate: ISpendSnapshot | null,
+  currency: ICurrency,
+  t: typeof trans
+): Promise<HTMLElement> {
+  return renderElement(
+    <BillingView
+      data={data}
+      error={error}
+      estimate={estimate}
+      currency={currency}
+      trans={t}
+    />
+  );
+}
 
 const trans = nullTranslator.load('jupyter_costwidget');
 
@@ -138,7 +160,7 @@ describe('billing formatting', () => {
   });
 });
 
-describe('renderBilling', () => {
+describe('BillingView', () => {
   const estimate = snapshot({
     generated_at: new Date(2026, 10, 23, 12).toISOString(),
     resources: [
@@ -151,8 +173,8 @@ describe('renderBilling', () => {
     ]
   });
 
-  it('shows billed next to estimated, budgets with bars and usage types', () => {
-    const node = renderBilling(billing(), null, estimate, USD, trans);
+  it('shows billed next to estimated, budgets with bars and usage types', async () => {
+    const node = await renderBilling(billing(), null, estimate, USD, trans);
     const text = node.textContent ?? '';
     expect(text).toContain('billed (up to a day late)');
     expect(text).toContain('estimated now');
@@ -180,8 +202,8 @@ describe('renderBilling', () => {
     expect(text).toContain('Cost Explorer requests by this server today: 3');
   });
 
-  it('says plainly what is not available', () => {
-    const node = renderBilling(
+  it('says plainly what is not available', async () => {
+    const node = await renderBilling(
       billing({
         forecast: null,
         mine: {
@@ -217,13 +239,14 @@ describe('renderBilling', () => {
     expect(node.querySelector('[role="progressbar"]')).toBeNull();
   });
 
-  it('handles disabled and loading', () => {
+  it('handles disabled and loading', async () => {
     expect(
-      renderBilling(billing({ enabled: false }), null, null, USD, trans)
+      (await renderBilling(billing({ enabled: false }), null, null, USD, trans))
         .textContent
     ).toContain('turned off');
     expect(
-      renderBilling(null, new Error('boom'), null, USD, trans).textContent
+      (await renderBilling(null, new Error('boom'), null, USD, trans))
+        .textContent
     ).toContain('Billed spend unavailable: boom');
   });
 });

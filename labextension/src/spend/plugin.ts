@@ -14,13 +14,13 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { SpendModel } from './model';
 import { CriticalWarningNotifier } from './notify';
 import { SpendPanel } from './panel';
-import { MeterSettings } from './settings';
+import { MeterSettings } from '../settings';
 import { SpendStatusItem } from './statusbar';
-import { CommandIDs, ISpendModel, STATUS_RANK } from './tokens';
+import { CommandIDs, ISpendModel, STATUS_RANK } from '../tokens';
 
 export const SPEND_PLUGIN_ID = 'jupyter-costwidget:plugin';
 
-export const spendPlugin: JupyterFrontEndPlugin<SpendModel> = {
+export const spendPlugin: JupyterFrontEndPlugin<ISpendModel> = {
   id: SPEND_PLUGIN_ID,
   description:
     'Live SageMaker spend: status bar meter, spend panel and warnings.',
@@ -40,7 +40,7 @@ export const spendPlugin: JupyterFrontEndPlugin<SpendModel> = {
     translator: ITranslator | null,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null
-  ): Promise<SpendModel> => {
+  ): Promise<ISpendModel> => {
     const trans = (translator ?? nullTranslator).load('jupyter_costwidget');
     let registrySettings: ISettingRegistry.ISettings | null = null;
     if (settingRegistry) {

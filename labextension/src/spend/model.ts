@@ -4,9 +4,9 @@
  * One Poll per front-end: backoff on failure, standby while the tab is hidden, and requests
  * without activity tracking so the meter never keeps an idle server "active".
  */
-import { PolledValue } from './polled';
-import { CostWidgetRequestError, requestAPI } from './request';
-import { ISpendSnapshot, IStopResult } from './types';
+import { PolledValue } from '../polled';
+import { CostWidgetRequestError, requestAPI } from '../api/request';
+import { ISpendSnapshot, IStopResult } from '../types';
 
 /** Fetches one snapshot; `refresh` asks the server for a fresh (coalesced) scan. */
 export type SpendFetcher = (refresh: boolean) => Promise<ISpendSnapshot>;

@@ -8,9 +8,9 @@ import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { SpendModel } from './model';
-import { MeterSettings } from './settings';
-import { criticalWarnings, warningKey } from './spend';
-import { ISpendWarning } from './types';
+import { MeterSettings } from '../settings';
+import { criticalWarnings, warningKey } from './rows';
+import { ISpendWarning } from '../types';
 
 const STORAGE_KEY = 'jupyter-costwidget:notified-warnings';
 

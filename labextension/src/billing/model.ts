@@ -1,0 +1,40 @@
+/**
+ * The billed-spend model: polls GET costwidget/api/billing rarely and without activity
+ * tracking (the server caches Cost Explorer, whose requests cost $0.01 each).
+ */
+import { PolledValue } from '../polled';
+import { requestAPI } from '../api/request';
+import { IBilling } from './figures';
+
+export type BillingFetcher = (refresh: boolean) => Promise<IBilling>;
+
+export const fetchBillingFromServer: BillingFetcher = refresh =>
+  requestAPI<IBilling>(
+    refresh ? 'billing?refresh=1' : 'billing',
+    {},
+    { trackActivity: false }
+  );
+
+export class BillingModel extends PolledValue<IBilling> {
+  constructor(
+    options: {
+      fetchBilling?: BillingFetcher;
+      /** Poll interval in ms (default 10 min; the server caches for hours anyway). */
+      interval?: number;
+      autoStart?: boolean;
+    } = {}
+  ) {
+    super({
+      name: 'jupyter-costwidget:billing',
+      fetch: options.fetchBilling ?? fetchBillingFromServer,
+      interval: options.interval ?? 600000,
+      maxInterval: 3600000,
+      autoStart: options.autoStart
+    });
+  }
+
+  /** The latest billed-spend figures, kept when later fetches fail. */
+  get data(): IBilling | null {
+    return this.value;
+  }
+}
