@@ -7,6 +7,7 @@ environment overrides (COSTWIDGET_*) so `make demo` and tests can point at the s
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from traitlets import Bool, CFloat, CInt, Enum, List, Unicode, default
 from traitlets.config import Configurable
@@ -14,6 +15,12 @@ from traitlets.config import Configurable
 from jupyter_costwidget.api.models import SCOPES
 
 DEFAULT_METADATA_FILE = "/opt/ml/metadata/resource-metadata.json"
+
+
+def env_default(trait: str, variable: str, fallback: str = "") -> Any:
+    """A trait's default read from an environment variable when the object is made (the
+    sandbox and tests point the server and kernels at it this way)."""
+    return default(trait)(lambda _self: os.environ.get(variable, fallback))
 
 
 class CostWidget(Configurable):
@@ -40,17 +47,11 @@ class CostWidget(Configurable):
         config=True
     )
 
-    @default("endpoint_url")
-    def _default_endpoint_url(self) -> str:
-        return os.environ.get("COSTWIDGET_ENDPOINT_URL", "")
-
-    @default("region")
-    def _default_region(self) -> str:
-        return os.environ.get("COSTWIDGET_REGION", "")
-
-    @default("metadata_file")
-    def _default_metadata_file(self) -> str:
-        return os.environ.get("COSTWIDGET_METADATA_FILE", DEFAULT_METADATA_FILE)
+    _default_endpoint_url = env_default("endpoint_url", "COSTWIDGET_ENDPOINT_URL")
+    _default_region = env_default("region", "COSTWIDGET_REGION")
+    _default_metadata_file = env_default(
+        "metadata_file", "COSTWIDGET_METADATA_FILE", DEFAULT_METADATA_FILE
+    )
 
     # --- spend engine -------------------------------------------------------------------
     refresh_seconds = CFloat(60.0, help="Interval of the background spend scan.").tag(config=True)

@@ -10,26 +10,19 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from jupyter_costwidget.api import models
-from jupyter_costwidget.api.handlers import BadRequest, CostWidgetHandler, running
+from jupyter_costwidget.api.handlers import PolledHandler, running
 
 
-class BillingHandler(CostWidgetHandler):
-    # The panel polls; its requests must not keep an idle server "active".
-    _track_activity = False
-
+class BillingHandler(PolledHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        refresh = self.get_query_argument("refresh", "0")
-        if refresh not in ("0", "1", "true", "false", ""):
-            raise BadRequest("refresh must be 0 or 1.")
+        refresh = self.refresh_requested()
         if not self.costwidget.config.billing_enabled:
             self.write_model(models.Billing(enabled=False))
             return
         service = running(self.costwidget.billing, "billing service")
-        self.write_model(
-            models.Billing.model_validate(await service.get(refresh=refresh in ("1", "true")))
-        )
+        self.write_model(models.Billing.model_validate(await service.get(refresh=refresh)))
 
 
 ROUTES = [("billing", BillingHandler)]

@@ -83,6 +83,19 @@ class CostWidgetHandler(APIHandler):
         self.finish(models.ApiError(message=str(message), status=status_code).model_dump_json())
 
 
+class PolledHandler(CostWidgetHandler):
+    """A GET the front-end polls: it must not keep an idle server "active"."""
+
+    _track_activity = False
+
+    def refresh_requested(self) -> bool:
+        """`?refresh=1`: the caller asks for fresh data (400 for anything but 0/1)."""
+        refresh = self.get_query_argument("refresh", "0")
+        if refresh not in ("0", "1", "true", "false", ""):
+            raise BadRequest("refresh must be 0 or 1.")
+        return refresh in ("1", "true")
+
+
 T = TypeVar("T")
 
 
@@ -93,10 +106,7 @@ def running(service: T | None, name: str) -> T:
     return service
 
 
-class VersionHandler(CostWidgetHandler):
-    # The meter polls; its requests must not keep an idle server "active".
-    _track_activity = False
-
+class VersionHandler(PolledHandler):
     @tornado.web.authenticated
     @authorized
     def get(self) -> None:

@@ -8,22 +8,17 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from jupyter_costwidget.api import models
-from jupyter_costwidget.api.handlers import BadRequest, CostWidgetHandler
+from jupyter_costwidget.api.handlers import BadRequest, PolledHandler
 
 
-class SpendHandler(CostWidgetHandler):
-    # The meter polls; its requests must not keep an idle server "active".
-    _track_activity = False
-
+class SpendHandler(PolledHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        refresh = self.get_query_argument("refresh", "0")
-        if refresh not in ("0", "1", "true", "false", ""):
-            raise BadRequest("refresh must be 0 or 1.")
+        refresh = self.refresh_requested()
         engine = self.spend
         after = self._after()
-        if refresh in ("1", "true"):
+        if refresh:
             floor = self.costwidget.config.min_refresh_seconds
             await engine.refresh(force=True, retry_denied=True, floor=floor, not_before=after)
         else:
@@ -46,9 +41,7 @@ class SpendHandler(CostWidgetHandler):
         return after
 
 
-class StatusHandler(CostWidgetHandler):
-    _track_activity = False
-
+class StatusHandler(PolledHandler):
     @tornado.web.authenticated
     @authorized
     def get(self) -> None:

@@ -102,18 +102,33 @@ class Descriptions:
         except AwsError as err:
             errors.add(err, space.get("SpaceName"))
 
+    def _versioned(
+        self,
+        cache: dict[str, tuple[Any, dict[str, Any]]],
+        name: str,
+        modified: Any,
+        describe: Callable[[], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """The cached answer while `modified` (the list's LastModifiedTime) is unchanged."""
+        cached = cache.get(name)
+        if cached is None or cached[0] != modified:
+            desc = describe()
+            with self._lock:
+                cache[name] = (modified, desc)
+            return desc
+        return cached[1]
+
     def _describe_endpoint(
         self, calls: CountingCalls, endpoint: dict[str, Any], errors: SourceErrors
     ) -> None:
         name = endpoint["EndpointName"]
-        modified = endpoint.get("LastModifiedTime")
-        cached = self._endpoints.get(name)
         try:
-            if cached is None or cached[0] != modified:
-                desc = calls.call("sagemaker", "DescribeEndpoint", EndpointName=name)
-                with self._lock:
-                    self._endpoints[name] = (modified, desc)
-            desc = self._endpoints[name][1]
+            desc = self._versioned(
+                self._endpoints,
+                name,
+                endpoint.get("LastModifiedTime"),
+                partial(calls.call, "sagemaker", "DescribeEndpoint", EndpointName=name),
+            )
             config_name = desc.get("EndpointConfigName")
             if config_name and config_name not in self._endpoint_configs:
                 config = calls.call(
@@ -145,14 +160,15 @@ class Descriptions:
         self, calls: CountingCalls, nb: dict[str, Any], errors: SourceErrors
     ) -> None:
         name = nb["NotebookInstanceName"]
-        modified = nb.get("LastModifiedTime")
-        cached = self._notebooks.get(name)
-        if cached is not None and cached[0] == modified:
-            return
         try:
-            desc = calls.call("sagemaker", "DescribeNotebookInstance", NotebookInstanceName=name)
-            with self._lock:
-                self._notebooks[name] = (modified, desc)
+            self._versioned(
+                self._notebooks,
+                name,
+                nb.get("LastModifiedTime"),
+                partial(
+                    calls.call, "sagemaker", "DescribeNotebookInstance", NotebookInstanceName=name
+                ),
+            )
         except AwsError as err:
             errors.add(err, name)
 

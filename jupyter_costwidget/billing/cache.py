@@ -8,6 +8,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_costwidget.billing.requests import DailyRequestBudget
@@ -15,20 +16,15 @@ from jupyter_costwidget.billing.requests import DailyRequestBudget
 FORMAT = 1
 
 
+@dataclass
 class BillingCache:
-    def __init__(
-        self,
-        path: str,
-        budget: DailyRequestBudget,
-        clock: Callable[[], float],
-        log: Any,
-    ) -> None:
-        self.path = path
-        self.budget = budget
-        self.clock = clock
-        self.log = log
-        self._lock = threading.Lock()  # the fetch thread writes, the event loop reads
-        self._disk: dict[str, Any] | None = None  # None until loaded
+    path: str
+    budget: DailyRequestBudget
+    clock: Callable[[], float]
+    log: Any
+    # The fetch thread writes, the event loop reads.
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _disk: dict[str, Any] | None = None  # None until loaded
 
     @property
     def loaded(self) -> bool:

@@ -4,7 +4,7 @@ own kernel and terminal managers and the machine's processes."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_costwidget.config import CostWidget
@@ -30,23 +30,17 @@ class Blocker:
         return {"kind": self.kind, "name": self.name, "detail": self.detail}
 
 
+@dataclass
 class WorkWatch:
     """Reads the server's kernels and terminals and the machine's CPU and GPU."""
 
-    def __init__(
-        self,
-        config: CostWidget,
-        server_app: Any,
-        log: Any,
-        run_blocking: Callable[[Callable[[], Any]], Awaitable[Any]],
-        probes: ProcessProbes,
-    ) -> None:
-        self.config = config
-        self.server_app = server_app
-        self.log = log
-        self.run_blocking = run_blocking
-        self.probes = probes
-        self._busy_since: dict[str, float] = {}
+    config: CostWidget
+    server_app: Any
+    log: Any
+    run_blocking: Callable[[Callable[[], Any]], Awaitable[Any]]
+    probes: ProcessProbes
+    # When each kernel turned busy: a kernel busy past idle_max_busy_hours stops holding.
+    _busy_since: dict[str, float] = field(default_factory=dict)
 
     def manager_blockers(self, now: float, timeout: float) -> tuple[list[Blocker], float]:
         """Blockers from kernels and terminals, and the latest activity among them."""

@@ -20,6 +20,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import CFloat, Enum, Unicode, default
 
 from jupyter_costwidget.api.models import SCOPES
+from jupyter_costwidget.config import env_default
 from jupyter_costwidget.magics.cell import cell_report, render_cell_text
 from jupyter_costwidget.magics.source import (
     KERNEL,
@@ -68,13 +69,8 @@ class CostsMagics(Magics):
         value = os.environ.get("COSTWIDGET_MAGICS_SOURCE", "auto")
         return value if value in ("auto", "server", "kernel") else "auto"
 
-    @default("server_url")
-    def _default_server_url(self) -> str:
-        return os.environ.get("COSTWIDGET_SERVER_URL", "")
-
-    @default("server_token")
-    def _default_server_token(self) -> str:
-        return os.environ.get("COSTWIDGET_SERVER_TOKEN", "")
+    _default_server_url = env_default("server_url", "COSTWIDGET_SERVER_URL")
+    _default_server_token = env_default("server_token", "COSTWIDGET_SERVER_TOKEN")
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)

@@ -26,26 +26,21 @@ def resource_metadata(scenario: dict[str, Any] | None) -> dict[str, Any] | None:
             "ResourceName": name,
         }
     app_type, name, domain = me["app_type"], me.get("app_name", "default"), me["domain"]
-    if "space" in me:
-        # New Studio: apps belong to a space; no UserProfileName key
-        # (tests/fixtures/aws/studio-jupyterlab-space.json).
-        return {
-            "AppType": app_type,
-            "DomainId": domain,
-            "SpaceName": me["space"],
-            "ResourceArn": arns.app_arn(region, account, domain, me["space"], app_type, name),
-            "ResourceName": name,
-            "AppImageVersion": "",
-        }
-    # Studio Classic: ResourceName is the image's name, not the app's (AWS's example:
-    # "datascience--1-0-ml" for the app "datascience--1-0-ml-t3-medium";
-    # tests/fixtures/aws/studio-classic-kernelgateway.json).
+    # New Studio: apps belong to a space; no UserProfileName key
+    # (tests/fixtures/aws/studio-jupyterlab-space.json). Studio Classic: ResourceName is the
+    # image's name, not the app's (AWS's example: "datascience--1-0-ml" for the app
+    # "datascience--1-0-ml-t3-medium"; tests/fixtures/aws/studio-classic-kernelgateway.json).
+    owner_key, owner, resource_name = (
+        ("SpaceName", me["space"], name)
+        if "space" in me
+        else ("UserProfileName", me["user"], CLASSIC_IMAGE)
+    )
     return {
         "AppType": app_type,
         "DomainId": domain,
-        "UserProfileName": me["user"],
-        "ResourceArn": arns.app_arn(region, account, domain, me["user"], app_type, name),
-        "ResourceName": CLASSIC_IMAGE,
+        owner_key: owner,
+        "ResourceArn": arns.app_arn(region, account, domain, owner, app_type, name),
+        "ResourceName": resource_name,
         "AppImageVersion": "",
     }
 

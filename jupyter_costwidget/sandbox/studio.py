@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -61,6 +61,35 @@ def _sort(
     return sorted(items, key=lambda item: (item[key], item.get("_seq", 0)), reverse=descending)
 
 
+def _listing(
+    items: list[dict[str, Any]],
+    body: dict[str, Any],
+    sort_keys: tuple[str, ...],
+    member: str,
+    summary: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """One page of a List* answer: sorted, paged, each item summarized, with NextToken."""
+    page, token = _page(_sort(items, body, sort_keys), body)
+    out: dict[str, Any] = {member: [summary(item) for item in page]}
+    if token:
+        out["NextToken"] = token
+    return out
+
+
+def _named_in_domain(
+    items: Iterable[dict[str, Any]], body: dict[str, Any], name_key: str
+) -> list[dict[str, Any]]:
+    """The items of `DomainIdEquals` (if given) whose name contains `<name_key>Contains`."""
+    domain_id = body.get("DomainIdEquals")
+    contains = body.get(f"{name_key}Contains")
+    return [
+        item
+        for item in items
+        if (not domain_id or item["DomainId"] == domain_id)
+        and (not contains or contains in item[name_key])
+    ]
+
+
 class StudioBackend:
     """User profiles, spaces and apps of one sandbox account/region."""
 
@@ -86,20 +115,28 @@ class StudioBackend:
         self._seq += 1
         return self._seq
 
-    def add_user_profile(
-        self, domain_id: str, name: str, created: datetime | None = None
+    def _record(
+        self, domain_id: str, kind: str, name: str, created: datetime | None
     ) -> dict[str, Any]:
+        """What every user profile and space has: `<kind>Name`, status, times, order."""
         created = created or _now()
-        profile = {
+        return {
             "DomainId": domain_id,
-            "UserProfileName": name,
-            "UserProfileArn": arns.user_profile_arn(self.region, self.account, domain_id, name),
-            "HomeEfsFileSystemUid": str(200000 + len(self.user_profiles)),
+            f"{kind}Name": name,
             "Status": "InService",
             "CreationTime": created,
             "LastModifiedTime": created,
-            "UserSettings": {},
             "_seq": self._next_seq(),
+        }
+
+    def add_user_profile(
+        self, domain_id: str, name: str, created: datetime | None = None
+    ) -> dict[str, Any]:
+        profile = {
+            **self._record(domain_id, "UserProfile", name, created),
+            "UserProfileArn": arns.user_profile_arn(self.region, self.account, domain_id, name),
+            "HomeEfsFileSystemUid": str(200000 + len(self.user_profiles)),
+            "UserSettings": {},
         }
         self.user_profiles[(domain_id, name)] = profile
         return profile
@@ -113,15 +150,10 @@ class StudioBackend:
         app_type: str = "JupyterLab",
         created: datetime | None = None,
     ) -> dict[str, Any]:
-        created = created or _now()
         space = {
-            "DomainId": domain_id,
-            "SpaceName": name,
+            **self._record(domain_id, "Space", name, created),
             "SpaceArn": arns.space_arn(self.region, self.account, domain_id, name),
             "HomeEfsFileSystemUid": str(300000 + len(self.spaces)),
-            "Status": "InService",
-            "CreationTime": created,
-            "LastModifiedTime": created,
             "SpaceSettings": {
                 "AppType": app_type,
                 "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": ebs_gb}},
@@ -129,7 +161,6 @@ class StudioBackend:
             "SpaceSharingSettings": {"SharingType": "Private" if owner else "Shared"},
             "SpaceDisplayName": name,
             "Url": f"https://{domain_id}.studio.{self.region}.sagemaker.aws/jupyterlab/default",
-            "_seq": self._next_seq(),
         }
         if owner:
             space["OwnershipSettings"] = {"OwnerUserProfileName": owner}
@@ -268,21 +299,14 @@ class StudioBackend:
         return self._public(profile)
 
     def op_ListUserProfiles(self, body: dict[str, Any]) -> dict[str, Any]:
-        domain_id = body.get("DomainIdEquals")
-        contains = body.get("UserProfileNameContains")
-        items = [
-            p
-            for p in self.user_profiles.values()
-            if (not domain_id or p["DomainId"] == domain_id)
-            and (not contains or contains in p["UserProfileName"])
-        ]
-        items = _sort(items, body, ("CreationTime", "LastModifiedTime"))
-        page, token = _page(items, body)
         keys = ("DomainId", "UserProfileName", "Status", "CreationTime", "LastModifiedTime")
-        out: dict[str, Any] = {"UserProfiles": [self._public(p, keys) for p in page]}
-        if token:
-            out["NextToken"] = token
-        return out
+        return _listing(
+            _named_in_domain(self.user_profiles.values(), body, "UserProfileName"),
+            body,
+            ("CreationTime", "LastModifiedTime"),
+            "UserProfiles",
+            lambda p: self._public(p, keys),
+        )
 
     def op_CreateSpace(self, body: dict[str, Any]) -> dict[str, Any]:
         domain_id = self._domain(body)
@@ -316,41 +340,33 @@ class StudioBackend:
         return self._public(space)
 
     def op_ListSpaces(self, body: dict[str, Any]) -> dict[str, Any]:
-        domain_id = body.get("DomainIdEquals")
-        contains = body.get("SpaceNameContains")
-        items = [
-            s
-            for s in self.spaces.values()
-            if (not domain_id or s["DomainId"] == domain_id)
-            and (not contains or contains in s["SpaceName"])
-        ]
-        items = _sort(items, body, ("CreationTime", "LastModifiedTime"))
-        page, token = _page(items, body)
-        spaces = []
-        for s in page:
-            summary = self._public(
-                s,
-                (
-                    "DomainId",
-                    "SpaceName",
-                    "Status",
-                    "CreationTime",
-                    "LastModifiedTime",
-                    "SpaceDisplayName",
-                ),
-            )
-            summary["SpaceSettingsSummary"] = {
+        keys = (
+            "DomainId",
+            "SpaceName",
+            "Status",
+            "CreationTime",
+            "LastModifiedTime",
+            "SpaceDisplayName",
+        )
+
+        def summary(s: dict[str, Any]) -> dict[str, Any]:
+            out = self._public(s, keys)
+            out["SpaceSettingsSummary"] = {
                 "AppType": s["SpaceSettings"]["AppType"],
                 "SpaceStorageSettings": s["SpaceSettings"]["SpaceStorageSettings"],
             }
-            summary["SpaceSharingSettingsSummary"] = s["SpaceSharingSettings"]
+            out["SpaceSharingSettingsSummary"] = s["SpaceSharingSettings"]
             if "OwnershipSettings" in s:
-                summary["OwnershipSettingsSummary"] = s["OwnershipSettings"]
-            spaces.append(summary)
-        out: dict[str, Any] = {"Spaces": spaces}
-        if token:
-            out["NextToken"] = token
-        return out
+                out["OwnershipSettingsSummary"] = s["OwnershipSettings"]
+            return out
+
+        return _listing(
+            _named_in_domain(self.spaces.values(), body, "SpaceName"),
+            body,
+            ("CreationTime", "LastModifiedTime"),
+            "Spaces",
+            summary,
+        )
 
     def op_CreateApp(self, body: dict[str, Any]) -> dict[str, Any]:
         key = self._app_key(body)
@@ -409,8 +425,6 @@ class StudioBackend:
             and (not user or a.get("UserProfileName") == user)
             and (not space or a.get("SpaceName") == space)
         ]
-        items = _sort(items, body, ("CreationTime",))
-        page, token = _page(items, body)
         keys = (
             "DomainId",
             "UserProfileName",
@@ -421,10 +435,7 @@ class StudioBackend:
             "CreationTime",
             "ResourceSpec",
         )
-        out: dict[str, Any] = {"Apps": [self._public(a, keys) for a in page]}
-        if token:
-            out["NextToken"] = token
-        return out
+        return _listing(items, body, ("CreationTime",), "Apps", lambda a: self._public(a, keys))
 
 
 OPERATIONS = frozenset(name[3:] for name in dir(StudioBackend) if name.startswith("op_"))

@@ -6,6 +6,20 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { ICurrency, normalizeCurrency, USD } from './format';
 
+/** The extension's settings (plugin id `jupyter-costwidget:plugin`), or null without them. */
+export async function loadSettings(
+  registry: ISettingRegistry | null,
+  pluginId: string
+): Promise<ISettingRegistry.ISettings | null> {
+  if (!registry) {
+    return null;
+  }
+  return registry.load(pluginId).catch(reason => {
+    console.error('Failed to load settings for jupyter-costwidget.', reason);
+    return null;
+  });
+}
+
 export interface IMeterSettings {
   warnPerHour: number;
   criticalPerHour: number;

@@ -12,7 +12,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { SpendPanel } from '../spend/panel';
-import { readSettings } from '../settings';
+import { loadSettings, readSettings } from '../settings';
 import { SpendStatusItem } from '../spend/statusbar';
 import { ISpendModel } from '../tokens';
 import { monthToDateLine } from './figures';
@@ -36,12 +36,7 @@ export const billingPlugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null
   ): Promise<void> => {
     const trans = (translator ?? nullTranslator).load('jupyter_costwidget');
-    let settings: ISettingRegistry.ISettings | null = null;
-    if (settingRegistry) {
-      settings = await settingRegistry
-        .load(SETTINGS_PLUGIN_ID)
-        .catch(() => null);
-    }
+    const settings = await loadSettings(settingRegistry, SETTINGS_PLUGIN_ID);
     const composite = () =>
       (settings?.composite ?? {}) as Record<string, unknown>;
     const currency = () => readSettings(composite()).currency;

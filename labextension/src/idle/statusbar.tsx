@@ -59,26 +59,22 @@ export class AutoStopItem extends VDomRenderer<IdleModel> {
       );
     }
     const left = secondsLeft(status, model.fetchedAt, Date.now());
-    let text: string;
-    switch (status.state) {
-      case 'warning':
-        text = trans.__('auto-stop in %1', countdown(left ?? 0));
-        this.addClass('jp-mod-warning');
-        break;
-      case 'stopping':
-        text = trans.__('auto-stop: saving and stopping…');
-        this.addClass('jp-mod-warning');
-        break;
-      case 'failed':
-        text = trans.__('auto-stop failed');
-        this.addClass('jp-mod-error');
-        break;
-      case 'disabled':
-        text = trans.__('auto-stop off');
-        this.addClass('jp-mod-off');
-        break;
-      default:
-        text = trans.__('auto-stop %1', shortMinutes(status.timeout_minutes));
+    // Each state's text and the class that colours it.
+    const shown: Record<string, [string, string | null]> = {
+      warning: [
+        trans.__('auto-stop in %1', countdown(left ?? 0)),
+        'jp-mod-warning'
+      ],
+      stopping: [trans.__('auto-stop: saving and stopping…'), 'jp-mod-warning'],
+      failed: [trans.__('auto-stop failed'), 'jp-mod-error'],
+      disabled: [trans.__('auto-stop off'), 'jp-mod-off']
+    };
+    const [text, stateClass] = shown[status.state] ?? [
+      trans.__('auto-stop %1', shortMinutes(status.timeout_minutes)),
+      null
+    ];
+    if (stateClass) {
+      this.addClass(stateClass);
     }
     this.node.title = this._tooltip();
     return <TextItem source={text} />;

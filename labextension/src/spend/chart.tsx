@@ -5,6 +5,28 @@ import * as React from 'react';
 
 import { IHistoryPoint } from '../types';
 
+/** The <svg> of a chart, `width` × `height`, labelled for screen readers. */
+function ChartSvg(props: {
+  width: number;
+  height: number;
+  title: string;
+  children: React.ReactNode;
+}): React.ReactElement {
+  const { width, height, title, children } = props;
+  return (
+    <svg
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      className="jp-CostWidget-chart"
+      aria-label={title}
+    >
+      {children}
+    </svg>
+  );
+}
+
 /** Horizontal bars: one per row, label left, value right. */
 export function BarChart(props: {
   rows: ReadonlyArray<{ label: string; value: number; text: string }>;
@@ -19,14 +41,7 @@ export function BarChart(props: {
   const max = Math.max(0, ...rows.map(r => r.value));
   const barSpace = width - labelWidth - valueWidth;
   return (
-    <svg
-      width={width}
-      height={height}
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      className="jp-CostWidget-chart"
-      aria-label={title}
-    >
+    <ChartSvg width={width} height={height} title={title}>
       {rows.map((row, i) => {
         const y = i * rowHeight;
         const w = max > 0 ? Math.max(1, (row.value / max) * barSpace) : 1;
@@ -52,7 +67,7 @@ export function BarChart(props: {
           </React.Fragment>
         );
       })}
-    </svg>
+    </ChartSvg>
   );
 }
 
@@ -117,14 +132,7 @@ export function HistoryChart(props: {
     flush();
   }
   return (
-    <svg
-      width={width}
-      height={height}
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      className="jp-CostWidget-chart"
-      aria-label={title}
-    >
+    <ChartSvg width={width} height={height} title={title}>
       <line
         x1={0}
         y1={height - pad}
@@ -138,6 +146,6 @@ export function HistoryChart(props: {
           {maxLabel(vMax)}
         </text>
       ) : null}
-    </svg>
+    </ChartSvg>
   );
 }

@@ -14,7 +14,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { SpendModel } from './model';
 import { CriticalWarningNotifier } from './notify';
 import { SpendPanel } from './panel';
-import { MeterSettings } from '../settings';
+import { loadSettings, MeterSettings } from '../settings';
 import { SpendStatusItem } from './statusbar';
 import { CommandIDs, ISpendModel, STATUS_RANK } from '../tokens';
 
@@ -42,18 +42,10 @@ export const spendPlugin: JupyterFrontEndPlugin<ISpendModel> = {
     restorer: ILayoutRestorer | null
   ): Promise<ISpendModel> => {
     const trans = (translator ?? nullTranslator).load('jupyter_costwidget');
-    let registrySettings: ISettingRegistry.ISettings | null = null;
-    if (settingRegistry) {
-      registrySettings = await settingRegistry
-        .load(SPEND_PLUGIN_ID)
-        .catch(reason => {
-          console.error(
-            'Failed to load settings for jupyter-costwidget.',
-            reason
-          );
-          return null;
-        });
-    }
+    const registrySettings = await loadSettings(
+      settingRegistry,
+      SPEND_PLUGIN_ID
+    );
     const settings = new MeterSettings(registrySettings);
     const model = new SpendModel({
       interval: settings.value.pollSeconds * 1000
