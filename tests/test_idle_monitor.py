@@ -1004,8 +1004,7 @@ async def test_kernels_that_vanish_or_lack_fields(rig):
         ("python3 k2", "activity 2 min ago"),
     ]
     # A server without kernel or terminal managers (an older jupyter_server) checks fine.
-    r.state.server_app = SimpleNamespace()
-    r.monitor.server_app = r.state.server_app
+    r.monitor.work.server_app = SimpleNamespace()
     assert await r.check_at(300) in ("idle", "warning", "active")
 
 
@@ -1282,7 +1281,7 @@ async def test_busy_work_during_a_scheduled_save_calls_it_off(rig):
 
 async def test_odd_terminal_managers_and_kernels(rig):
     r = rig()
-    r.monitor.server_app.web_app.settings["terminal_manager"] = SimpleNamespace()
+    r.monitor.work.server_app.web_app.settings["terminal_manager"] = SimpleNamespace()
     r.kernels.kernels["abcdef123456"] = SimpleNamespace(
         execution_state="idle", last_activity=r.at(10)
     )
@@ -1290,12 +1289,12 @@ async def test_odd_terminal_managers_and_kernels(rig):
     assert [(b.name, b.detail) for b in r.monitor.blockers] == [
         ("kernel abcdef12", "activity 10 s ago")
     ]
-    r.monitor.server_app.web_app.settings["terminal_manager"] = SimpleNamespace(
+    r.monitor.work.server_app.web_app.settings["terminal_manager"] = SimpleNamespace(
         terminals={"1": SimpleNamespace()}
     )
-    r.monitor.server_app.web_app = SimpleNamespace()  # no settings at all
+    r.monitor.work.server_app.web_app = SimpleNamespace()  # no settings at all
     await r.check_at(30)
-    r.monitor.server_app.web_app = SimpleNamespace(
+    r.monitor.work.server_app.web_app = SimpleNamespace(
         settings={"terminal_manager": SimpleNamespace(terminals={"1": SimpleNamespace()})}
     )
     await r.check_at(40)

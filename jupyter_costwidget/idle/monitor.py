@@ -66,7 +66,6 @@ class IdleMonitor:
         self._wait_event: WaitEvent = wait_event or _wait_event
         self.config = state.config
         self.log = state.log
-        self.server_app = state.server_app
         self._clock = state.clock  # wall time; every idle decision reads it
         now = self.clock()
         self.enabled = bool(self.config.idle_enabled or self.config.idle_enforced)
@@ -84,7 +83,7 @@ class IdleMonitor:
         self.stop_reason: str | None = None
         self.checks = 0
         self.work = WorkWatch(
-            self.config, self.server_app, self.log, state.run_blocking, probes or ProcessProbes()
+            self.config, state.server_app, self.log, state.run_blocking, probes or ProcessProbes()
         )
         self.choice = ChoiceStore(
             os.path.join(self.config.resolved_state_dir(), STATE_FILE), self.log
