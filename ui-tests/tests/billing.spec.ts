@@ -3,7 +3,7 @@
  * the server) next to estimated now, and budgets with progress bars; the status bar tooltip
  * has the month to date; the daily summary toast appears once.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, galata, test } from '@jupyterlab/galata';
 import type { APIRequestContext } from '@playwright/test';
 import * as path from 'path';
 import {
@@ -31,6 +31,14 @@ async function billing(request: APIRequestContext) {
 }
 
 test.describe.configure({ mode: 'serial' });
+
+// The daily summary shows at once here (by default it waits a minute after start).
+test.use({
+  mockSettings: {
+    ...galata.DEFAULT_SETTINGS,
+    'jupyter-costwidget:plugin': { dailySummaryDelaySeconds: 0 }
+  }
+});
 
 test.describe('billed spend', () => {
   test.beforeAll(async ({ request }) => {

@@ -147,6 +147,27 @@ test.describe('spend meter and panel', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'panel.png') });
   });
 
+  test('opening JupyterLab shows exactly one notification, summing up the warnings', async ({
+    page
+  }) => {
+    await meterShowsData(page);
+    const summary = page.locator('.jp-Notification-Toast-warning', {
+      hasText: 'things are billing that may be forgotten'
+    });
+    await expect(summary).toHaveCount(1);
+    await expect(summary).toContainText('Canvas');
+    // A later snapshot adds nothing: the warnings were told, the daily summary waits its
+    // minute after start.
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('costwidget:refresh-spend')
+    );
+    const messages = (await page.notifications).map(n => n.message);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(
+      /^\d+ things are billing that may be forgotten: /
+    );
+  });
+
   test('the Canvas warning toast appears once', async ({ page }) => {
     const canvasToasts = async () =>
       (await page.notifications).filter(n => /Canvas/.test(n.message));

@@ -273,7 +273,8 @@ describe('BillingModel and DailySummaryNotifier', () => {
       trans,
       turnOff,
       storage,
-      now: () => day
+      now: () => day,
+      quietMs: 0
     });
     await model.update();
     await model.update();
@@ -292,6 +293,35 @@ describe('BillingModel and DailySummaryNotifier', () => {
     await model.update();
     expect(info).toHaveBeenCalledTimes(2);
     info.mockRestore();
+    model.dispose();
+  });
+
+  it('waits a quiet minute after start, then shows the summary', async () => {
+    jest.useFakeTimers();
+    const info = jest.spyOn(Notification, 'info').mockReturnValue('id');
+    const model = new BillingModel({
+      autoStart: false,
+      fetchBilling: async () => billing()
+    });
+    let now = new Date(2026, 10, 23, 9, 0, 0);
+    new DailySummaryNotifier({
+      billing: model,
+      enabled: () => true,
+      currency: () => USD,
+      trans,
+      turnOff: () => undefined,
+      storage: null,
+      now: () => now
+    });
+    await model.update(); // the data arrives with the start-up toasts: no summary yet
+    now = new Date(2026, 10, 23, 9, 0, 59);
+    jest.advanceTimersByTime(59000);
+    expect(info).toHaveBeenCalledTimes(0);
+    now = new Date(2026, 10, 23, 9, 1, 0);
+    jest.advanceTimersByTime(1000); // the quiet minute ends: shown without a new poll
+    expect(info).toHaveBeenCalledTimes(1);
+    info.mockRestore();
+    jest.useRealTimers();
     model.dispose();
   });
 

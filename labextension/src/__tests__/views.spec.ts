@@ -186,6 +186,43 @@ describe('notifications', () => {
     model2.dispose();
   });
 
+  it('sums up several warnings in one toast at start, then one per new warning', async () => {
+    const w = (resource_id: string, message: string): ISpendWarning => ({
+      ...canvasWarning,
+      resource_id,
+      message
+    });
+    const first = [
+      w('app:a', 'Canvas of alice has been running for 2 d'),
+      w('app:b', 'Canvas of bob has been running for 9 d'),
+      w('endpoint:c', 'Endpoint c has had no calls for 24 h'),
+      w('efs:d', 'EFS d belongs to a deleted domain')
+    ];
+    const later = w('app:e', 'Canvas of carol has been running for 1 d');
+    const model = modelWith([
+      async () => snapshot({ warnings: first }),
+      async () => snapshot({ warnings: [...first, later] })
+    ]);
+    new CriticalWarningNotifier({
+      model,
+      settings: new MeterSettings(null),
+      trans,
+      onShow: () => undefined
+    });
+    await model.update();
+    expect(Notification.manager.count).toBe(1);
+    expect(Notification.manager.notifications[0].message).toBe(
+      '4 things are billing that may be forgotten: ' +
+        'Canvas of alice has been running for 2 d; ' +
+        'Canvas of bob has been running for 9 d; ' +
+        'Endpoint c has had no calls for 24 h and 1 more'
+    );
+    await model.update();
+    expect(Notification.manager.count).toBe(2);
+    expect(Notification.manager.notifications[0].message).toBe(later.message);
+    model.dispose();
+  });
+
   it('does not toast info warnings', async () => {
     const snap = snapshot({
       warnings: [{ ...canvasWarning, code: 'price-unknown', severity: 'info' }]

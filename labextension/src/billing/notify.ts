@@ -8,6 +8,12 @@ import { BillingModel } from './model';
 
 const SHOWN_KEY = 'jupyter-costwidget:daily-summary-shown';
 
+/**
+ * How long after JupyterLab opens the daily summary waits, so that opening JupyterLab shows
+ * one toast (the critical warnings'), not several at once.
+ */
+export const START_QUIET_MS = 60000;
+
 /** A once-a-day notification of yesterday's and this month's billed spend. */
 export class DailySummaryNotifier {
   constructor(
@@ -19,15 +25,27 @@ export class DailySummaryNotifier {
       turnOff: () => void;
       storage?: Storage | null;
       now?: () => Date;
+      /** Quiet time after start, in ms (default START_QUIET_MS). */
+      quietMs?: number;
     }
   ) {
+    this._now = _options.now ?? (() => new Date());
+    const quiet = _options.quietMs ?? START_QUIET_MS;
+    this._quietUntil = this._now().getTime() + quiet;
     _options.billing.changed.connect(this.check, this);
+    if (quiet > 0) {
+      window.setTimeout(() => this.check(), quiet);
+    }
   }
 
   check(): void {
     const { billing, enabled, currency, trans, turnOff } = this._options;
+    const now = this._now();
+    if (now.getTime() < this._quietUntil) {
+      return;
+    }
     const storage = this._storage();
-    const today = localDate((this._options.now ?? (() => new Date()))());
+    const today = localDate(now);
     let lastShown: string | null = null;
     try {
       lastShown = storage?.getItem(SHOWN_KEY) ?? null;
@@ -53,6 +71,9 @@ export class DailySummaryNotifier {
       ]
     });
   }
+
+  private _now: () => Date;
+  private _quietUntil: number;
 
   private _storage(): Storage | null {
     if (this._options.storage !== undefined) {

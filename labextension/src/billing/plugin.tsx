@@ -17,8 +17,15 @@ import { SpendStatusItem } from '../spend/statusbar';
 import { ISpendModel } from '../tokens';
 import { monthToDateLine } from './figures';
 import { BillingModel } from './model';
-import { DailySummaryNotifier } from './notify';
+import { DailySummaryNotifier, START_QUIET_MS } from './notify';
 import { BillingSection } from './section';
+
+/** The daily summary's delay after start (ms), from the setting in seconds. */
+function startQuietMs(seconds: unknown): number {
+  return typeof seconds === 'number' && isFinite(seconds) && seconds >= 0
+    ? seconds * 1000
+    : START_QUIET_MS;
+}
 
 const SETTINGS_PLUGIN_ID = 'jupyter-costwidget:plugin';
 
@@ -58,7 +65,8 @@ export const billingPlugin: JupyterFrontEndPlugin<void> = {
       enabled: () => composite().dailySummary !== false,
       currency,
       trans,
-      turnOff: () => void settings?.set('dailySummary', false)
+      turnOff: () => void settings?.set('dailySummary', false),
+      quietMs: startQuietMs(composite().dailySummaryDelaySeconds)
     });
   }
 };

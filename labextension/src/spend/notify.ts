@@ -1,5 +1,7 @@
 /**
- * One toast per new critical warning (e.g. a Canvas app running), with a "Show" action.
+ * Toasts for critical warnings (e.g. a Canvas app running), with a "Show" action: when
+ * JupyterLab opens, one toast sums up every warning not yet notified; after that, one per
+ * new warning.
  *
  * Warnings already notified are remembered by code + resource id in localStorage, so polls,
  * reloads and other tabs of the same browser do not repeat them.
@@ -67,6 +69,27 @@ export function newWarnings(
   return out;
 }
 
+/** How many warnings the start-up toast names before "and N more". */
+export const SUMMARY_NAMES = 3;
+
+/** The start-up toast's text for several warnings (pure, for tests). */
+export function summaryText(
+  warnings: ReadonlyArray<ISpendWarning>,
+  trans: TranslationBundle
+): string {
+  const named = warnings.slice(0, SUMMARY_NAMES).map(w => w.message);
+  const rest = warnings.length - named.length;
+  const list =
+    named.join('; ') +
+    (rest > 0 ? ' ' + trans._n('and %1 more', 'and %1 more', rest) : '');
+  return trans._n(
+    '%1 thing is billing that may be forgotten: %2',
+    '%1 things are billing that may be forgotten: %2',
+    warnings.length,
+    list
+  );
+}
+
 export class CriticalWarningNotifier {
   constructor(options: {
     model: SpendModel;
@@ -101,21 +124,33 @@ export class CriticalWarningNotifier {
       this._store.save(seen);
       return;
     }
-    const { trans, onShow } = this._options;
     for (const warning of fresh) {
       seen.add(warningKey(warning));
-      Notification.warning(warning.message, {
-        autoClose: false,
-        actions: [
-          {
-            label: trans.__('Show'),
-            caption: trans.__('Open the SageMaker spend panel'),
-            callback: () => onShow()
-          }
-        ]
-      });
+    }
+    // At start, one toast for all; later, one per new warning.
+    const messages =
+      !this._started && fresh.length > 1
+        ? [summaryText(fresh, this._options.trans)]
+        : fresh.map(w => w.message);
+    this._started = true;
+    for (const message of messages) {
+      this._toast(message);
     }
     this._store.save(seen);
+  }
+
+  private _toast(message: string): void {
+    const { trans, onShow } = this._options;
+    Notification.warning(message, {
+      autoClose: false,
+      actions: [
+        {
+          label: trans.__('Show'),
+          caption: trans.__('Open the SageMaker spend panel'),
+          callback: () => onShow()
+        }
+      ]
+    });
   }
 
   private _options: {
@@ -125,4 +160,5 @@ export class CriticalWarningNotifier {
     onShow: () => void;
   };
   private _store: NotifiedStore;
+  private _started = false;
 }
