@@ -85,6 +85,9 @@ class CostWidget(Configurable):
     )
     idle_timeout_minutes = CFloat(60.0, help="Idle time before stopping.").tag(config=True)
     idle_grace_minutes = CFloat(5.0, help="Warn this long before stopping.").tag(config=True)
+    stop_when_done_grace_minutes = CFloat(
+        2.0, help="After the work a user armed 'stop when done' for ends, warn this long first."
+    ).tag(config=True)
     idle_check_seconds = CFloat(30.0, help="How often the idle monitor checks.").tag(config=True)
     idle_min_minutes = CFloat(5.0, help="Lowest timeout a user may choose.").tag(config=True)
     idle_max_minutes = CFloat(

@@ -21,6 +21,7 @@ ANSWERS: dict[tuple[str, str], str] = {
     ("idle", "GET"): "IdleStatus",
     ("idle", "PUT"): "IdleStatus",
     ("idle/keepalive", "POST"): "IdleStatus",
+    ("idle/stop-when-done", "POST"): "IdleStatus",
     ("idle/activity", "POST"): "ActivityResult",
     ("idle/saved", "POST"): "SavedResult",
     ("billing", "GET"): "Billing",

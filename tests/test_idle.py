@@ -215,6 +215,32 @@ async def test_user_activity_and_keepalive_block(jp_fetch, jp_serverapp, clock):
     assert "keepalive" in [b.kind for b in monitor.blockers]
 
 
+@pytest.mark.parametrize("idle_env", ["studio"])
+async def test_stop_when_done_over_http_stops_the_studio_app(
+    jp_fetch, jp_serverapp, sandbox, idle_env, clock
+):
+    monitor = monitor_of(jp_serverapp)
+    data = await post(jp_fetch, "costwidget", "api", "idle", "stop-when-done", body={"armed": True})
+    # Nothing runs: the grace (stop_when_done_grace_minutes, 2 by default) starts at once.
+    assert data["stop_when_done"]["armed"] is True
+    assert data["stop_when_done"]["state"] == "warning"
+    assert data["seconds_left"] == 120.0
+    clock.set(clock.now + 119)
+    assert await monitor.check() == "warning"
+    assert sandbox.calls().get("sagemaker.DeleteApp", 0) == 0
+    clock.set(clock.now + 1)
+    assert await monitor.check() == "stopping"
+    await monitor.stop_task
+    assert monitor.last_action["reason"] == "when-done", monitor.last_action
+    assert monitor.last_action["ok"] is True, monitor.last_action
+    assert sandbox.calls().get("sagemaker.DeleteApp") == 1
+    assert (await get_idle(jp_fetch))["stop_when_done"]["armed"] is False
+    for body in ({"armed": "yes"}, {"armed": True, "when": "now"}, {}):
+        with pytest.raises(HTTPClientError) as err:
+            await post(jp_fetch, "costwidget", "api", "idle", "stop-when-done", body=body)
+        assert err.value.code == 400, body
+
+
 # --- stopping per environment ---------------------------------------------------------------
 def _app_status(sandbox: Any, **params: str) -> str:
     return sagemaker(sandbox).describe_app(**params)["Status"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,6 +28,7 @@ from jupyter_costwidget.idle.tabs import IdleInputError
 from jupyter_costwidget.state import CostWidgetState
 
 from .fake_clock import FakeClock
+from .idle_helpers import wait_for
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc).timestamp()
 TIMEOUT = 1800.0  # idle_timeout_minutes = 30
@@ -513,6 +515,7 @@ async def test_the_snapshot_whole(rig):
         "unsaved": [
             {"client": "tab-1", "documents": ["a.ipynb"], "last_seen": "2026-12-02T09:25:50Z"}
         ],
+        "stop_when_done": {"armed": False, "state": None, "stops_at": None},
         "checks": 1,
     }
 
@@ -1451,3 +1454,110 @@ async def test_a_tab_released_twice_is_logged_twice(rig, caplog):
         ]
         * 2
     )
+
+
+# --- stop when done ------------------------------------------------------------------------
+WHEN_DONE_GRACE = 120.0  # stop_when_done_grace_minutes = 2 (the default)
+
+
+async def test_stop_when_done_waits_for_the_busy_kernel_then_the_grace(rig):
+    r = rig(idle_enabled=False)  # auto-stop off: the armed stop works on its own
+    r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(0))
+    r.monitor.stop_when_done(True)
+    # Busy for an hour: no stop, whatever the idle settings say.
+    for t in (60, 1800, 3600):
+        assert await r.check_at(t) == "active"
+        assert r.monitor.snapshot()["stop_when_done"] == {
+            "armed": True,
+            "state": "waiting",
+            "stops_at": None,
+        }
+    assert r.stops == []
+    # The cell ends at 3600 + 30: the first check after it starts the 2-minute grace.
+    r.kernels.kernels["k1"] = Kernel("idle", last_activity=r.at(3630))
+    assert await r.check_at(3640) == "warning"
+    view = r.monitor.snapshot()
+    assert view["stop_when_done"]["state"] == "warning"
+    assert view["stops_at"] == view["stop_when_done"]["stops_at"]
+    assert view["seconds_left"] == WHEN_DONE_GRACE
+    # Not a second early, and the stop comes at the first check at the end of the grace.
+    assert await r.check_at(3640 + WHEN_DONE_GRACE - 1) == "warning"
+    assert await r.check_at(3640 + WHEN_DONE_GRACE) == "stopping"
+    assert r.stops == [("when-done", T0 + 3640 + WHEN_DONE_GRACE)]
+    assert r.monitor.last_action["reason"] == "when-done"
+    # One-shot: disarmed after the stop.
+    assert r.monitor.snapshot()["stop_when_done"] == {
+        "armed": False,
+        "state": None,
+        "stops_at": None,
+    }
+
+
+async def test_work_that_starts_again_during_the_grace_restarts_it(rig):
+    r = rig(idle_enabled=False, stop_when_done_grace_minutes=1.0)
+    r.monitor.stop_when_done(True)
+    assert await r.check_at(10) == "warning"  # nothing runs: the grace starts at once
+    r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(40))
+    assert await r.check_at(50) == "active"
+    r.kernels.kernels["k1"] = Kernel("idle", last_activity=r.at(100))
+    assert await r.check_at(110) == "warning"
+    assert await r.check_at(169) == "warning"  # 60 s from 110, not from 10
+    assert await r.check_at(170) == "stopping"
+    assert r.stops == [("when-done", T0 + 170)]
+
+
+async def test_keep_running_and_cancel_disarm_it(rig):
+    r = rig(idle_enabled=False)
+    r.monitor.stop_when_done(True)
+    assert await r.check_at(10) == "warning"
+    r.monitor.keep_running(None)  # the warning's "Keep running"
+    assert r.monitor.when_done is None
+    assert await r.check_at(10 + 3 * WHEN_DONE_GRACE) == "disabled"
+    r.monitor.stop_when_done(True)
+    r.monitor.stop_when_done(False)
+    assert await r.check_at(20 + 4 * WHEN_DONE_GRACE) == "disabled"
+    assert r.stops == []
+    with pytest.raises(IdleInputError, match="'armed' must be true or false"):
+        r.monitor.stop_when_done("yes")  # type: ignore[arg-type]
+
+
+async def test_a_terminal_program_in_the_foreground_holds_it(rig):
+    # A real shell on a pty, as terminado runs one for each JupyterLab terminal.
+    from ptyprocess import PtyProcessUnicode
+
+    r = rig(idle_enabled=False)
+    shell = PtyProcessUnicode.spawn(["bash", "--norc", "--noprofile"])
+    foreground = lambda: os.tcgetpgrp(shell.fd)  # noqa: E731
+    try:
+        r.terminals["1"] = SimpleNamespace(ptyproc=shell)
+        r.monitor.stop_when_done(True)
+        await wait_for(lambda: foreground() == shell.pid, 10, "the shell's prompt")
+        assert await r.check_at(10) == "warning"  # a shell at its prompt is not work
+        shell.write("sleep 60\n")
+        await wait_for(lambda: foreground() != shell.pid, 10, "sleep in the foreground")
+        assert await r.check_at(20) == "active"
+        assert [b.detail for b in r.monitor.blockers if b.kind == "terminal"] == ["running sleep"]
+        shell.sendintr()  # Ctrl-C: back at the prompt
+        await wait_for(lambda: foreground() == shell.pid, 10, "the prompt again")
+        assert await r.check_at(30) == "warning"
+    finally:
+        shell.terminate(force=True)
+
+
+async def test_a_save_that_fails_calls_the_armed_stop_off_and_says_why(rig):
+    r = rig(idle_enabled=False)
+    r.monitor.register_client("tab-1", [])
+    r.monitor.stop_when_done(True)
+    assert await r.check_at(10) == "warning"
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + 10 + WHEN_DONE_GRACE)
+    assert await r.monitor.check() == "stopping"
+    await _yield()
+    request = r.monitor.save_request
+    assert request is not None and request.reason == "when-done"
+    r.monitor.saved(request.id, "tab-1", False, "notes.ipynb: disk full")
+    await r.monitor.stop_task
+    assert r.stops == []
+    assert r.monitor.last_action["cancelled"] is True
+    assert "disk full" in r.monitor.last_action["message"]
+    assert r.monitor.when_done is None

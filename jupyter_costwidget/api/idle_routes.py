@@ -8,6 +8,8 @@
 - PUT  idle                {"enabled": bool, "timeout_minutes": number} (the user's choice)
 - POST idle/keepalive      {"minutes": number} keep-alive (capped by idle_max_minutes), or {}
                            for "Keep running" (restarts the idle clock)
+- POST idle/stop-when-done {"armed": bool}: arm (or cancel) a one-shot stop for when the work
+                           running now (busy kernels, terminal programs, CPU/GPU) is finished
 - POST idle/activity       real user input in a tab (front-ends send it at most once a minute)
 - POST idle/saved          {"id", "client", "ok", "error"}: a front-end's answer to save_request
 
@@ -114,6 +116,25 @@ class KeepaliveHandler(_IdleHandler):
         self.write_model(models.IdleStatus.model_validate(self.monitor.snapshot()))
 
 
+class StopWhenDoneHandler(_IdleHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        _only_keys(body, {"armed"})
+        try:
+            self.monitor.stop_when_done(body.get("armed"))
+        except IdleInputError as exc:
+            raise BadRequest(str(exc)) from None
+        self.log.info(
+            "costwidget idle: stop when done %s by %s",
+            "armed" if body.get("armed") else "cancelled",
+            self.current_user.username if self.current_user else "?",
+        )
+        await self.monitor.check()
+        self.write_model(models.IdleStatus.model_validate(self.monitor.snapshot()))
+
+
 class ActivityHandler(_IdleHandler):
     @tornado.web.authenticated
     @authorized
@@ -152,6 +173,7 @@ class SavedHandler(_IdleHandler):
 ROUTES: list[tuple[str, type[CostWidgetHandler]]] = [
     ("idle", IdleHandler),
     ("idle/keepalive", KeepaliveHandler),
+    ("idle/stop-when-done", StopWhenDoneHandler),
     ("idle/activity", ActivityHandler),
     ("idle/saved", SavedHandler),
 ]

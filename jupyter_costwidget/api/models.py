@@ -26,6 +26,8 @@ class Sparse(Model):
 
 Timestamp = str  # RFC 3339, UTC, "Z": 2026-12-01T09:00:00Z
 Scope = Literal["self", "mine", "domain", "region"]
+# Why the idle monitor stops: the idle timeout, the schedule, or "stop when done".
+StopReason = Literal["idle", "schedule", "when-done"]
 # The scopes, narrowest first: every other module takes them from here.
 SCOPES: tuple[str, ...] = get_args(Scope)
 Severity = Literal["info", "warning", "critical"]
@@ -246,7 +248,7 @@ class StopCallMade(Model):
 class LastAction(Sparse):
     """What the last auto-stop did (or would have done, in a dry run)."""
 
-    reason: Literal["idle", "schedule"]
+    reason: StopReason
     started: Timestamp
     finished: Timestamp
     ok: bool
@@ -267,7 +269,16 @@ class LastAction(Sparse):
 class SaveRequest(Model):
     id: str
     deadline: Timestamp
-    reason: Literal["idle", "schedule"]
+    reason: StopReason
+
+
+class StopWhenDone(Model):
+    """A one-shot stop armed by the user: `waiting` while work runs, `warning` during the
+    grace after it ended (until `stops_at`), then `stopping`."""
+
+    armed: bool
+    state: Literal["waiting", "warning", "stopping"] | None
+    stops_at: Timestamp | None
 
 
 class UnsavedTab(Model):
@@ -296,6 +307,7 @@ class IdleStatus(Model):
     last_action: LastAction | None
     save_request: SaveRequest | None
     unsaved: list[UnsavedTab]
+    stop_when_done: StopWhenDone
     checks: int
 
 
@@ -304,6 +316,12 @@ class IdleSettings(Model):
 
     enabled: bool | None = None
     timeout_minutes: float | None = None
+
+
+class StopWhenDoneRequest(Model):
+    """POST costwidget/api/idle/stop-when-done: arm (true) or cancel (false)."""
+
+    armed: bool
 
 
 class KeepAlive(Model):
@@ -415,4 +433,10 @@ RESPONSES: tuple[type[Model], ...] = (
     SavedResult,
     Version,
 )
-REQUESTS: tuple[type[Model], ...] = (IdleSettings, KeepAlive, Saved, StopRequest)
+REQUESTS: tuple[type[Model], ...] = (
+    IdleSettings,
+    KeepAlive,
+    Saved,
+    StopRequest,
+    StopWhenDoneRequest,
+)

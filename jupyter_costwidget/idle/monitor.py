@@ -21,6 +21,7 @@ import math
 import os
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,15 @@ STATE_FILE = "idle.json"
 ACTIVITY_MIN_INTERVAL = 10.0
 
 
+@dataclass
+class WhenDone:
+    """An armed "stop when done": when it was armed, and the end of its grace once the work
+    it waits for has ended."""
+
+    armed_at: float
+    stops_at: float | None = None
+
+
 class IdleMonitor:
     """The idle state machine of one server. All methods run on the server's event loop."""
 
@@ -73,6 +83,7 @@ class IdleMonitor:
         self.last_active = now  # the idle clock starts when the server does
         self.user_activity: float | None = None
         self.keepalive_until: float | None = None
+        self.when_done: WhenDone | None = None  # "stop when done", armed by the user
         self.tabs = Tabs(self.config, self.clock, self.log, self._wait_event)
         self.last_action: dict[str, Any] | None = None
         self.outcome: str | None = None  # "stopped" | "failed": shown until the next activity
@@ -257,6 +268,24 @@ class IdleMonitor:
         self._cancel_stop("new user activity")
         return True
 
+    def stop_when_done(self, armed: bool) -> None:
+        """Arm a one-shot stop for when the work running now is finished, or cancel it."""
+        if not isinstance(armed, bool):
+            raise IdleInputError("'armed' must be true or false.")
+        if armed and self.when_done is None:
+            self.when_done = WhenDone(self.clock())
+            self.outcome = None
+            self.log.info("costwidget idle: stop when done armed")
+        elif not armed and self.when_done is not None:
+            self._disarm("cancelled by the user")
+        self.wake()
+
+    def _disarm(self, why: str) -> None:
+        self.when_done = None
+        self.log.info("costwidget idle: stop when done %s", why)
+        if self.stop_reason == "when-done":
+            self._cancel_stop(f"stop when done {why}")
+
     def keep_running(self, minutes: float | None) -> float | None:
         """'Keep running' (minutes None: reset the clock) or a keep-alive of `minutes`."""
         now = self.clock()
@@ -278,6 +307,8 @@ class IdleMonitor:
                     "costwidget idle: scheduled stop at %s skipped by the user", self.schedule_next
                 )
                 self._advance_schedule()
+        if self.when_done is not None:
+            self._disarm("cancelled: the user chose to keep running")
         self._cancel_stop("the user chose to keep running")
         self.wake()
         return self.keepalive_until
@@ -308,6 +339,8 @@ class IdleMonitor:
                     Blocker("user", "user input", f"last input {ago(now - self.user_activity)} ago")
                 )
         blockers += self.tabs.unsaved_blockers(now)
+        if self.when_done is not None:
+            blockers += self.work.foreground_programs()
         self.blockers = blockers
         if any(b.ongoing for b in blockers):
             self.last_active = now
@@ -322,6 +355,8 @@ class IdleMonitor:
     def _decide(self, now: float) -> str:
         if self._stop_task and not self._stop_task.done():
             return "stopping"
+        if self.when_done is not None:
+            return self._decide_when_done(now)
         # A scheduled stop comes first: it does not wait for the idle timeout.
         if self._schedule_pending(now):
             due = self.schedule_next.timestamp()  # type: ignore[union-attr]
@@ -353,6 +388,22 @@ class IdleMonitor:
         if self.blockers:
             return "active"  # recent activity: the clock runs from it
         return self.outcome or "idle"
+
+    def _decide_when_done(self, now: float) -> str:
+        """Armed: wait while work runs, then warn for the grace, then stop."""
+        when_done = self.when_done
+        assert when_done is not None
+        if any(b.ongoing for b in self.blockers):
+            when_done.stops_at = None  # work (again): the grace starts when it ends
+            return "active"
+        if when_done.stops_at is None:
+            grace = self.config.stop_when_done_grace_minutes * 60.0
+            when_done.stops_at = now + grace
+            self.log.info("costwidget idle: the work is done; stopping in %s", ago(grace))
+        if now >= when_done.stops_at:
+            self._begin_stop("when-done")
+            return "stopping"
+        return "warning"
 
     def _schedule_pending(self, now: float) -> bool:
         if not self.schedule_next:
@@ -409,6 +460,8 @@ class IdleMonitor:
             self.log.exception("costwidget idle: stop failed")
         finally:
             self.tabs.save_request = None
+            if reason == "when-done":
+                self.when_done = None  # one-shot: done, or called off with the reason shown
         record["finished"] = iso(self.clock())
         record["_t"] = self.clock()
         self.last_action = record
@@ -425,7 +478,10 @@ class IdleMonitor:
                 Blocker("keepalive", "keep-alive", "keep-alive requested", True, ongoing=True)
             )
         blockers += self.tabs.unsaved_blockers(now)
-        if reason == "schedule":
+        if reason == "when-done":
+            blockers += self.work.foreground_programs()
+        if reason in ("schedule", "when-done"):
+            # Only work, unsaved documents and a keep-alive call these off, not recent use.
             blockers = [b for b in blockers if b.holds_schedule]
         if blockers:
             self.blockers = blockers
@@ -436,11 +492,22 @@ class IdleMonitor:
             )
 
     # --- the API view --------------------------------------------------------------------------
+    def _when_done_view(self) -> dict[str, Any]:
+        when_done = self.when_done
+        if when_done is None:
+            return {"armed": False, "state": None, "stops_at": None}
+        stopping = self.stop_reason == "when-done" and self.current_state == "stopping"
+        state = "stopping" if stopping else "warning" if when_done.stops_at else "waiting"
+        stops_at = iso(when_done.stops_at) if when_done.stops_at else None
+        return {"armed": True, "state": state, "stops_at": stops_at}
+
     def snapshot(self) -> dict[str, Any]:
         now = self.clock()
         state = self.current_state
         stops_at: float | None = None
-        if self.enabled and state in ("warning", "idle", "stopping"):
+        if self.when_done is not None:
+            stops_at = self.when_done.stops_at
+        elif self.enabled and state in ("warning", "idle", "stopping"):
             stops_at = self.last_active + self.timeout_seconds
         if self.schedule_next and self._schedule_pending(now):
             sched = self.schedule_next.timestamp()
@@ -475,6 +542,7 @@ class IdleMonitor:
                 for cid, report in sorted(self.clients.items())
                 if report.unsaved
             ],
+            "stop_when_done": self._when_done_view(),
             "checks": self.checks,  # how many checks ran: shows the monitor is alive
         }
 

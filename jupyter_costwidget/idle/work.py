@@ -3,6 +3,7 @@ own kernel and terminal managers and the machine's processes."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,15 @@ from jupyter_costwidget.idle.probes import ProcessProbes
 from jupyter_costwidget.idle.times import ago, epoch
 
 GPU_BUSY_PERCENT = 5.0
+
+
+def _program_name(process_group: int) -> str:
+    """The command of a process group's leader, from /proc (Linux), or its id."""
+    try:
+        with open(f"/proc/{process_group}/comm", encoding="utf-8") as fh:
+            return fh.read().strip() or str(process_group)
+    except OSError:
+        return f"process {process_group}"
 
 
 @dataclass
@@ -111,6 +121,33 @@ class WorkWatch:
         web_app = getattr(self.server_app, "web_app", None)
         settings = getattr(web_app, "settings", {}) or {}
         return settings.get("terminal_manager")
+
+    def foreground_programs(self) -> list[Blocker]:
+        """Terminals running a program in the foreground (not just their shell at a prompt).
+
+        A terminal's foreground process group (tcgetpgrp on its pty) is the shell's own
+        while the shell waits for input, and the program's while one runs.
+        """
+        tm = self.terminal_manager()
+        blockers = []
+        for term_name, term in list(getattr(tm, "terminals", {}).items()):
+            pty = getattr(term, "ptyproc", None)
+            try:
+                group = os.tcgetpgrp(pty.fd)
+            except (AttributeError, OSError, TypeError):
+                continue  # not a live pty: nothing known to run
+            if group == pty.pid:
+                continue
+            blockers.append(
+                Blocker(
+                    "terminal",
+                    f"terminal {term_name}",
+                    f"running {_program_name(group)}",
+                    holds_schedule=True,
+                    ongoing=True,
+                )
+            )
+        return blockers
 
     async def process_blockers(self) -> list[Blocker]:
         blockers: list[Blocker] = []

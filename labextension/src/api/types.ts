@@ -207,6 +207,7 @@ export interface IdleStatus {
   last_action: LastAction | null;
   save_request: SaveRequest | null;
   unsaved: UnsavedTab[];
+  stop_when_done: StopWhenDone;
   checks: number;
 }
 /**
@@ -226,7 +227,7 @@ export interface Schedule {
  * via the `definition` "LastAction".
  */
 export interface LastAction {
-  reason: 'idle' | 'schedule';
+  reason: 'idle' | 'schedule' | 'when-done';
   started: string;
   finished: string;
   ok: boolean;
@@ -263,7 +264,7 @@ export interface StopCallMade {
 export interface SaveRequest {
   id: string;
   deadline: string;
-  reason: 'idle' | 'schedule';
+  reason: 'idle' | 'schedule' | 'when-done';
 }
 /**
  * This interface was referenced by `CostWidgetApi`'s JSON-Schema
@@ -273,6 +274,18 @@ export interface UnsavedTab {
   client: string;
   documents: string[];
   last_seen: string;
+}
+/**
+ * A one-shot stop armed by the user: `waiting` while work runs, `warning` during the
+ * grace after it ended (until `stops_at`), then `stopping`.
+ *
+ * This interface was referenced by `CostWidgetApi`'s JSON-Schema
+ * via the `definition` "StopWhenDone".
+ */
+export interface StopWhenDone {
+  armed: boolean;
+  state: ('waiting' | 'warning' | 'stopping') | null;
+  stops_at: string | null;
 }
 /**
  * This interface was referenced by `CostWidgetApi`'s JSON-Schema
@@ -537,6 +550,15 @@ export interface StopResult {
     [k: string]: unknown;
   };
   message: string;
+}
+/**
+ * POST costwidget/api/idle/stop-when-done: arm (true) or cancel (false).
+ *
+ * This interface was referenced by `CostWidgetApi`'s JSON-Schema
+ * via the `definition` "StopWhenDoneRequest".
+ */
+export interface StopWhenDoneRequest {
+  armed: boolean;
 }
 /**
  * This interface was referenced by `CostWidgetApi`'s JSON-Schema
