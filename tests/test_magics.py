@@ -804,3 +804,24 @@ def test_widget_refresh_asks_the_server_for_a_new_scan(ishell, costs_server, san
     assert costs_server.get("costwidget/api/status")["scans"] == scans + 1
     assert widget.view.report.snapshot["generated_at"] != generated
     assert widget.view.report.snapshot["source"] == "server"
+
+
+def test_stop_when_done_arms_and_cancels_on_the_server(ishell, costs_server, sandbox):
+    ishell.magics.server_url = costs_server.url
+    ishell.magics.server_token = costs_server.token
+    captured = ishell.run("%costs --stop-when-done")
+    _no_traceback(captured)
+    assert "This app stops once the work running now is done" in captured.stdout
+    assert "write results to files" in captured.stdout
+    idle = costs_server.get("costwidget/api/idle")
+    assert idle["stop_when_done"]["armed"] is True
+    captured = ishell.run("%costs --stop-when-done off")
+    assert captured.stdout.strip() == "Stop when done: cancelled."
+    assert costs_server.get("costwidget/api/idle")["stop_when_done"]["armed"] is False
+
+
+def test_stop_when_done_needs_the_server(ishell, demo):
+    ishell.magics.source = "kernel"
+    captured = ishell.run("%costs --stop-when-done")
+    assert "runs in the Jupyter server, and this kernel has none" in captured.stderr
+    assert captured.stdout == ""

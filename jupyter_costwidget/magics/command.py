@@ -33,7 +33,7 @@ from jupyter_costwidget.magics.source import (
     running_servers,
     this_kernel_id,
 )
-from jupyter_costwidget.magics.view import CostsView
+from jupyter_costwidget.magics.view import CostsView, when_done_text
 
 
 @magics_class
@@ -143,11 +143,22 @@ class CostsMagics(Magics):
         help="Print the /spend JSON (as GET costwidget/api/spend) with its `source`.",
     )
     @argument("--warnings", action="store_true", help="Show only the warnings.")
+    @argument(
+        "--stop-when-done",
+        nargs="?",
+        const="on",
+        choices=("on", "off"),
+        help="Stop this app once the work running now is done (off: cancel). Runs in the "
+        "Jupyter server, so it works with the browser closed.",
+    )
     @line_cell_magic
     def costs(self, line: str = "", cell: str | None = None) -> None:
         """%costs: spend of this notebook's resources. %%costs: run the cell and say what it
         cost on this app's instance, and which billable resources it started or stopped."""
         args = parse_argstring(self.costs, line)
+        if args.stop_when_done:
+            self._stop_when_done(args.stop_when_done == "on")
+            return
         if cell is not None:
             self._run_cell(cell, args)
             return
@@ -170,6 +181,20 @@ class CostsMagics(Magics):
                 use_widget=self._use_widget(),
             )
         )
+
+    def _stop_when_done(self, armed: bool) -> None:
+        try:
+            source = self.choose_source()
+            if not isinstance(source, ServerSource):
+                raise SourceError(
+                    "Stop when done runs in the Jupyter server, and this kernel has none.",
+                    "Use it from a notebook of the JupyterLab server that runs this app.",
+                )
+            status = source.stop_when_done(armed)
+        except SourceError as err:
+            _explain(err)
+            return
+        print(when_done_text(status))
 
     def _run_cell(self, cell: str, args: Any) -> None:
         before = self._fetch_quietly(refresh=args.refresh)

@@ -79,7 +79,20 @@ class ServerInfo:
 
     def get(self, path: str, timeout: float) -> tuple[int, bytes]:
         """GET url+path with the token; (status, body). Raises OSError if unreachable."""
-        request = urllib.request.Request(self.url + path)
+        return self.request(urllib.request.Request(self.url + path), timeout)
+
+    def post(self, path: str, body: dict[str, Any], timeout: float) -> tuple[int, bytes]:
+        """POST JSON to url+path with the token (token-authenticated requests need no XSRF
+        cookie in jupyter_server)."""
+        request = urllib.request.Request(
+            self.url + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        return self.request(request, timeout)
+
+    def request(self, request: urllib.request.Request, timeout: float) -> tuple[int, bytes]:
         if self.token:
             request.add_header("Authorization", f"token {self.token}")
         try:
@@ -126,6 +139,21 @@ class ServerSource:
         snapshot["source"] = SERVER
         snapshot["source_url"] = self.server.public_url
         return snapshot
+
+    def stop_when_done(self, armed: bool) -> dict[str, Any]:
+        """POST idle/stop-when-done on the server; its IdleStatus."""
+        try:
+            status, body = self.server.post(
+                f"{API}/idle/stop-when-done", {"armed": armed}, READ_TIMEOUT
+            )
+        except OSError as exc:
+            raise ServerUnreachable(
+                f"The Jupyter server at {self.server.public_url} did not answer ({_reason(exc)}).",
+                "Check that it is still running.",
+            ) from None
+        if status != 200:
+            raise _http_error(self.server.public_url, status, body)
+        return dict(json.loads(body))
 
 
 class ServerUnreachable(SourceError):

@@ -519,3 +519,16 @@ def parse_time(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def when_done_text(status: dict[str, Any]) -> str:
+    """What `%costs --stop-when-done` says: armed or not, and what happens to outputs."""
+    when_done = status.get("stop_when_done") or {}
+    if not when_done.get("armed"):
+        return "Stop when done: cancelled."
+    return (
+        "This app stops once the work running now is done (busy kernels, terminal programs, "
+        "CPU/GPU work), after a short warning; open documents are saved first. Outputs of "
+        "cells that finish while no JupyterLab tab is open are not written to the notebook: "
+        "write results to files. Cancel with %costs --stop-when-done off."
+    )

@@ -1,7 +1,11 @@
 import { IIdleApi } from '../idle/api';
 import { countdown, secondsLeft, shortMinutes } from '../idle/format';
 import { ACTIVITY_INTERVAL_MS, IdleModel } from '../idle/model';
+import { nullTranslator } from '@jupyterlab/translation';
+
+import { AutoStopItem } from '../idle/statusbar';
 import { IIdleStatus } from '../idle/types';
+import { after, shown } from './render';
 
 function status(extra: Partial<IIdleStatus> = {}): IIdleStatus {
   return {
@@ -22,6 +26,7 @@ function status(extra: Partial<IIdleStatus> = {}): IIdleStatus {
     last_action: null,
     save_request: null,
     unsaved: [],
+    stop_when_done: { armed: false, state: null, stops_at: null },
     checks: 1,
     ...extra
   };
@@ -42,6 +47,12 @@ function fakeApi(statuses: IIdleStatus[]) {
     keepalive: async m => {
       calls.push(`keepalive ${m}`);
       return status();
+    },
+    stopWhenDone: async armed => {
+      calls.push(`stop-when-done ${armed}`);
+      return status({
+        stop_when_done: { armed, state: armed ? 'waiting' : null, stops_at: null }
+      });
     },
     activity: async () => {
       calls.push('activity');
@@ -70,6 +81,45 @@ describe('idle format', () => {
     const s = status({ seconds_left: 100, stops_at: '1999-01-01T00:00:00Z' });
     expect(secondsLeft(s, 1000, 31000)).toBe(70);
     expect(secondsLeft(status(), 0, 0)).toBeNull();
+  });
+});
+
+describe('stop when done', () => {
+  it('arms through the API and the item says "stops when done"', async () => {
+    const { api, calls } = fakeApi([status({ state: 'active' })]);
+    const model = new IdleModel({
+      api,
+      saveAll: async () => [],
+      autoStart: false
+    });
+    const item = new AutoStopItem({
+      model,
+      trans: nullTranslator.load('jupyter_costwidget'),
+      onClick: () => undefined
+    });
+    await shown(item);
+    await after(item, () => model.update());
+    expect(item.node.textContent).toBe('auto-stop 60m');
+    await after(item, () => model.setStopWhenDone(true));
+    expect(calls).toContain('stop-when-done true');
+    expect(model.status?.stop_when_done.armed).toBe(true);
+    // The fake answers state 'idle' with the armed view; an active one reads:
+    await after(item, async () => {
+      (model as unknown as { setValue(s: IIdleStatus): void }).setValue(
+        status({
+          state: 'active',
+          stop_when_done: { armed: true, state: 'waiting', stops_at: null }
+        })
+      );
+    });
+    expect(item.node.textContent).toBe('stops when done');
+    expect(item.hasClass('jp-mod-armed')).toBe(true);
+    expect(item.node.title).toContain('once the running work is done');
+    await after(item, () => model.setStopWhenDone(false));
+    expect(calls).toContain('stop-when-done false');
+    expect(item.node.textContent).toBe('auto-stop 60m');
+    item.dispose();
+    model.dispose();
   });
 });
 

@@ -12,6 +12,8 @@ export interface IIdleApi {
     timeout_minutes?: number;
   }): Promise<IIdleStatus>;
   keepalive(minutes: number | null): Promise<IIdleStatus>;
+  /** Arm (or cancel) the one-shot "stop when done". */
+  stopWhenDone(armed: boolean): Promise<IIdleStatus>;
   activity(clientId: string): Promise<{ accepted: boolean }>;
   saved(
     id: string,
@@ -44,6 +46,12 @@ export const serverIdleApi: IIdleApi = {
     requestAPI<IIdleStatus>(
       'idle/keepalive',
       json('POST', minutes === null ? {} : { minutes }),
+      NO_TRACK
+    ),
+  stopWhenDone: armed =>
+    requestAPI<IIdleStatus>(
+      'idle/stop-when-done',
+      json('POST', { armed }),
       NO_TRACK
     ),
   activity: clientId =>

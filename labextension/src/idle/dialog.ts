@@ -4,11 +4,13 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { IdleModel } from './model';
+import { whenDoneExplanation } from './when-done';
 import { IIdleStatus } from './types';
 
 interface IDialogValue {
   enabled: boolean;
   timeout: number;
+  whenDone: boolean;
 }
 
 class AutoStopBody extends Widget implements Dialog.IBodyWidget<IDialogValue> {
@@ -55,6 +57,21 @@ class AutoStopBody extends Widget implements Dialog.IBodyWidget<IDialogValue> {
       this._timeout
     );
     node.appendChild(timeoutLabel);
+
+    const whenDoneLabel = document.createElement('label');
+    this._whenDone = document.createElement('input');
+    this._whenDone.type = 'checkbox';
+    this._whenDone.checked = status.stop_when_done.armed;
+    this._whenDone.dataset.testid = 'autostop-when-done';
+    whenDoneLabel.append(
+      this._whenDone,
+      ' ',
+      trans.__('Stop once the running work is done (once)')
+    );
+    node.appendChild(whenDoneLabel);
+    for (const text of whenDoneExplanation(trans)) {
+      node.appendChild(paragraph(text, 'jp-CostWidget-autostopNote'));
+    }
 
     node.appendChild(heading(trans.__('Why not idle?')));
     if (status.blockers.length === 0) {
@@ -112,11 +129,13 @@ class AutoStopBody extends Widget implements Dialog.IBodyWidget<IDialogValue> {
   getValue(): IDialogValue {
     return {
       enabled: this._enabled.checked,
-      timeout: Number(this._timeout.value)
+      timeout: Number(this._timeout.value),
+      whenDone: this._whenDone.checked
     };
   }
 
   private _enabled: HTMLInputElement;
+  private _whenDone: HTMLInputElement;
   private _timeout: HTMLInputElement;
 }
 
@@ -167,6 +186,9 @@ export async function openAutoStopDialog(
   }
   try {
     await model.setSettings(result.value.enabled, result.value.timeout);
+    if (result.value.whenDone !== status.stop_when_done.armed) {
+      await model.setStopWhenDone(result.value.whenDone);
+    }
   } catch (reason) {
     await showDialog({
       title: trans.__('Auto-stop settings not changed'),

@@ -3,6 +3,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
@@ -13,6 +14,7 @@ import { IdleModel } from './model';
 import { AutoStopNotifier } from './notify';
 import { saveAllDocuments, unsavedDocuments } from './saver';
 import { AutoStopItem } from './statusbar';
+import { STOP_WHEN_DONE_COMMAND, toggleStopWhenDone } from './when-done';
 
 export const IDLE_PLUGIN_ID = 'jupyter-costwidget:autostop';
 export const CommandIDs = { open: 'costwidget:autostop-settings' };
@@ -22,11 +24,12 @@ export const idlePlugin: JupyterFrontEndPlugin<void> = {
   description:
     'Idle auto-stop: status, warnings, keep-alive and saving before a stop.',
   autoStart: true,
-  optional: [IStatusBar, ITranslator],
+  optional: [IStatusBar, ITranslator, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     statusBar: IStatusBar | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyter_costwidget');
     const model = new IdleModel({
@@ -40,6 +43,21 @@ export const idlePlugin: JupyterFrontEndPlugin<void> = {
       label: trans.__('Auto-stop Settings…'),
       execute: () => openAutoStopDialog(model, trans)
     });
+    app.commands.addCommand(STOP_WHEN_DONE_COMMAND, {
+      label: () =>
+        model.status?.stop_when_done.armed
+          ? trans.__('Cancel "Stop When Done"')
+          : trans.__('Stop This App When the Work Is Done…'),
+      execute: () => toggleStopWhenDone(model, trans)
+    });
+    model.changed.connect(() =>
+      app.commands.notifyCommandChanged(STOP_WHEN_DONE_COMMAND)
+    );
+    if (palette) {
+      const category = trans.__('SageMaker');
+      palette.addItem({ command: CommandIDs.open, category });
+      palette.addItem({ command: STOP_WHEN_DONE_COMMAND, category });
+    }
     if (statusBar) {
       const item = new AutoStopItem({
         model,

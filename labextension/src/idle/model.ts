@@ -79,6 +79,11 @@ export class IdleModel extends PolledValue<IIdleStatus> {
     this.setValue(await this._api.keepalive(minutes));
   }
 
+  /** Arm (true) or cancel (false) "stop when done". */
+  async setStopWhenDone(armed: boolean): Promise<void> {
+    this.setValue(await this._api.stopWhenDone(armed));
+  }
+
   /** Real user input happened in this tab; sent at most once a minute. */
   reportActivity(): void {
     const now = this._now();

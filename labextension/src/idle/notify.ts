@@ -25,10 +25,15 @@ export class AutoStopNotifier {
     const trans = this._trans;
     if (status.state === 'warning') {
       const left = secondsLeft(status, this._model.fetchedAt, Date.now()) ?? 0;
-      const message = trans.__(
-        'This app stops in %1 because it is idle. Unsaved documents are saved first.',
-        countdown(left)
-      );
+      const message = status.stop_when_done.armed
+        ? trans.__(
+            'The work is done: this app stops in %1, as you asked. Unsaved documents are saved first.',
+            countdown(left)
+          )
+        : trans.__(
+            'This app stops in %1 because it is idle. Unsaved documents are saved first.',
+            countdown(left)
+          );
       const actions = [
         {
           label: trans.__('Keep running'),

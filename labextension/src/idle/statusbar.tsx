@@ -11,7 +11,12 @@ import * as React from 'react';
 import { countdown, secondsLeft, shortMinutes } from './format';
 import { IdleModel } from './model';
 
-const STATE_CLASSES = ['jp-mod-warning', 'jp-mod-error', 'jp-mod-off'];
+const STATE_CLASSES = [
+  'jp-mod-warning',
+  'jp-mod-error',
+  'jp-mod-off',
+  'jp-mod-armed'
+];
 
 export class AutoStopItem extends VDomRenderer<IdleModel> {
   constructor(options: {
@@ -69,6 +74,9 @@ export class AutoStopItem extends VDomRenderer<IdleModel> {
       failed: [trans.__('auto-stop failed'), 'jp-mod-error'],
       disabled: [trans.__('auto-stop off'), 'jp-mod-off']
     };
+    if (status.stop_when_done.state === 'waiting') {
+      shown.active = [trans.__('stops when done'), 'jp-mod-armed'];
+    }
     const [text, stateClass] = shown[status.state] ?? [
       trans.__('auto-stop %1', shortMinutes(status.timeout_minutes)),
       null
@@ -87,6 +95,13 @@ export class AutoStopItem extends VDomRenderer<IdleModel> {
       return '';
     }
     const lines = [
+      ...(status.stop_when_done.armed
+        ? [
+            trans.__(
+              'Stops this app once the running work is done (after a short warning).'
+            )
+          ]
+        : []),
       status.enabled
         ? trans.__(
             'Stops this app after %1 minutes without activity.',
