@@ -23,3 +23,4 @@ c.CostWidget.idle_cpu_percent = float(_env("COSTWIDGET_IDLE_CPU_PERCENT", "0")) 
 # A tab that misses polls for 20 s is silent; its unsaved work holds a stop for 28.8 s.
 c.CostWidget.idle_client_ttl_seconds = float(_env("COSTWIDGET_IDLE_CLIENT_TTL", "20"))  # noqa: F821
 c.CostWidget.idle_unsaved_max_hours = float(_env("COSTWIDGET_IDLE_UNSAVED_MAX_H", "0.008"))  # noqa: F821
+c.CostWidget.stop_when_done_grace_minutes = float(_env("COSTWIDGET_WHEN_DONE_GRACE_MINUTES", "0.1"))  # noqa: F821

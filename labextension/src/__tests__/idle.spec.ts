@@ -51,7 +51,11 @@ function fakeApi(statuses: IIdleStatus[]) {
     stopWhenDone: async armed => {
       calls.push(`stop-when-done ${armed}`);
       return status({
-        stop_when_done: { armed, state: armed ? 'waiting' : null, stops_at: null }
+        stop_when_done: {
+          armed,
+          state: armed ? 'waiting' : null,
+          stops_at: null
+        }
       });
     },
     activity: async () => {
