@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -1537,8 +1538,8 @@ async def test_a_terminal_program_in_the_foreground_holds_it(rig):
         await wait_for(lambda: foreground() != shell.pid, 10, "sleep in the foreground")
         assert await r.check_at(20) == "active"
         assert [b.detail for b in r.monitor.blockers if b.kind == "terminal"] == ["running sleep"]
-        shell.sendintr()  # Ctrl-C: back at the prompt
-        await wait_for(lambda: foreground() == shell.pid, 10, "the prompt again")
+        os.killpg(foreground(), signal.SIGTERM)  # the program ends: back at the prompt
+        await wait_for(lambda: foreground() == shell.pid, 20, "the prompt again")
         assert await r.check_at(30) == "warning"
     finally:
         shell.terminate(force=True)
