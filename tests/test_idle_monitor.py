@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import SimpleNamespace
@@ -1522,27 +1523,136 @@ async def test_keep_running_and_cancel_disarm_it(rig):
         r.monitor.stop_when_done("yes")  # type: ignore[arg-type]
 
 
-async def test_a_terminal_program_in_the_foreground_holds_it(rig):
-    # A real shell on a pty, as terminado runs one for each JupyterLab terminal.
+@contextmanager
+def bash_on_a_pty() -> Any:
+    """A real shell on a pty, as terminado runs one for each JupyterLab terminal."""
     from ptyprocess import PtyProcessUnicode
 
-    r = rig(idle_enabled=False)
     shell = PtyProcessUnicode.spawn(["bash", "--norc", "--noprofile"])
-    foreground = lambda: os.tcgetpgrp(shell.fd)  # noqa: E731
     try:
-        r.terminals["1"] = SimpleNamespace(ptyproc=shell)
-        r.monitor.stop_when_done(True)
-        await wait_for(lambda: foreground() == shell.pid, 10, "the shell's prompt")
-        assert await r.check_at(10) == "warning"  # a shell at its prompt is not work
-        shell.write("sleep 60\n")
-        await wait_for(lambda: foreground() != shell.pid, 10, "sleep in the foreground")
-        assert await r.check_at(20) == "active"
-        assert [b.detail for b in r.monitor.blockers if b.kind == "terminal"] == ["running sleep"]
-        os.killpg(foreground(), signal.SIGTERM)  # the program ends: back at the prompt
-        await wait_for(lambda: foreground() == shell.pid, 20, "the prompt again")
-        assert await r.check_at(30) == "warning"
+        yield shell
     finally:
         shell.terminate(force=True)
+
+
+def foreground(shell: Any) -> int:
+    return os.tcgetpgrp(shell.fd)
+
+
+async def test_a_terminal_program_in_the_foreground_holds_it(rig):
+    r = rig(idle_enabled=False)
+    with bash_on_a_pty() as shell:
+        # A terminal that is no pty comes first: it is skipped, the next one still counts.
+        r.terminals["0"] = SimpleNamespace()
+        r.terminals["1"] = SimpleNamespace(ptyproc=shell)
+        r.monitor.stop_when_done(True)
+        await wait_for(lambda: foreground(shell) == shell.pid, 10, "the shell's prompt")
+        assert await r.check_at(10) == "warning"  # a shell at its prompt is not work
+        shell.write("sleep 60\n")
+        await wait_for(lambda: foreground(shell) != shell.pid, 10, "sleep in the foreground")
+        assert await r.check_at(20) == "active"
+        assert [(b.kind, b.name, b.detail) for b in r.monitor.blockers] == [
+            ("terminal", "terminal 1", "running sleep")
+        ]
+        os.killpg(foreground(shell), signal.SIGTERM)  # the program ends: back at the prompt
+        await wait_for(lambda: foreground(shell) == shell.pid, 20, "the prompt again")
+        assert await r.check_at(30) == "warning"
+
+
+async def test_a_shell_at_its_prompt_before_a_busy_one_does_not_hide_it(rig):
+    r = rig(idle_enabled=False)
+    with bash_on_a_pty() as idle_shell, bash_on_a_pty() as busy_shell:
+        r.terminals["1"] = SimpleNamespace(ptyproc=idle_shell)
+        r.terminals["2"] = SimpleNamespace(ptyproc=busy_shell)
+        await wait_for(lambda: foreground(idle_shell) == idle_shell.pid, 10, "a prompt")
+        busy_shell.write("sleep 60\n")
+        await wait_for(lambda: foreground(busy_shell) != busy_shell.pid, 10, "sleep")
+        assert [b.name for b in r.monitor.work.foreground_programs()] == ["terminal 2"]
+    # A terminal manager without terminals, and none at all.
+    r.monitor.work.server_app.web_app.settings["terminal_manager"] = SimpleNamespace()
+    assert r.monitor.work.foreground_programs() == []
+    r.monitor.work.server_app.web_app.settings.pop("terminal_manager")
+    assert r.monitor.work.foreground_programs() == []
+
+
+async def test_a_program_started_while_saving_calls_the_armed_stop_off(rig):
+    r = rig(idle_enabled=False)
+    with bash_on_a_pty() as shell:
+        r.terminals["1"] = SimpleNamespace(ptyproc=shell)
+        await wait_for(lambda: foreground(shell) == shell.pid, 10, "the shell's prompt")
+        r.monitor.register_client("tab-1", [])
+        r.monitor.stop_when_done(True)
+        assert await r.check_at(10) == "warning"
+        r.monitor.register_client("tab-1", [])
+        r.clock.set(T0 + 10 + WHEN_DONE_GRACE)
+        assert await r.monitor.check() == "stopping"
+        await _yield()
+        assert r.monitor.snapshot()["stop_when_done"]["state"] == "stopping"
+        shell.write("sleep 60\n")  # while the tab saves
+        await wait_for(lambda: foreground(shell) != shell.pid, 10, "sleep in the foreground")
+        r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
+        await r.monitor.stop_task
+    assert r.stops == []
+    assert "terminal 1: running sleep" in r.monitor.last_action["message"]
+
+
+async def test_a_kernel_busy_again_while_saving_calls_the_armed_stop_off(rig):
+    r = rig(idle_enabled=False)
+    r.monitor.register_client("tab-1", [])
+    r.monitor.stop_when_done(True)
+    assert await r.check_at(10) == "warning"
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + 10 + WHEN_DONE_GRACE)
+    assert await r.monitor.check() == "stopping"
+    await _yield()
+    r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(10 + WHEN_DONE_GRACE))
+    r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
+    await r.monitor.stop_task
+    assert r.stops == []
+    assert "python3 k1: busy" in r.monitor.last_action["message"]
+
+
+async def test_cancelling_during_the_save_calls_the_stop_off(rig):
+    r = rig(idle_enabled=False)
+    r.monitor.register_client("tab-1", [])
+    r.monitor.stop_when_done(True)
+    assert await r.check_at(10) == "warning"
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + 10 + WHEN_DONE_GRACE)
+    assert await r.monitor.check() == "stopping"
+    await _yield()
+    r.monitor.stop_when_done(False)
+    await r.monitor.stop_task
+    assert r.stops == []
+    assert r.monitor.last_action["message"] == (
+        "Stop cancelled: stop when done cancelled by the user"
+    )
+    # Armed again after a called-off stop: a warning, not "stopping" from the last one.
+    r.monitor.stop_when_done(True)
+    assert await r.check_at(20 + WHEN_DONE_GRACE) == "warning"
+    assert r.monitor.snapshot()["stop_when_done"]["state"] == "warning"
+
+
+async def test_arming_twice_keeps_the_grace_and_the_log_says_each_step(rig, caplog):
+    r = rig(idle_enabled=False)
+    with caplog.at_level(logging.INFO, logger="test-idle"):
+        r.monitor.stop_when_done(True)
+        assert await r.check_at(10) == "warning"
+        stops_at = r.monitor.snapshot()["stop_when_done"]["stops_at"]
+        r.monitor.stop_when_done(True)  # again, later: the same grace
+        assert await r.check_at(70) == "warning"
+        assert r.monitor.snapshot()["stop_when_done"]["stops_at"] == stops_at
+        r.monitor.keep_running(None)
+        r.monitor.stop_when_done(True)
+        r.monitor.stop_when_done(False)
+        r.monitor.stop_when_done(False)  # not armed: nothing more
+    assert [m for m in caplog.messages if "stop when done" in m or "work is done" in m] == [
+        "costwidget idle: stop when done armed",
+        "costwidget idle: the work is done; stopping in 2 min",
+        "costwidget idle: stop when done cancelled: the user chose to keep running",
+        "costwidget idle: stop when done armed",
+        "costwidget idle: stop when done cancelled by the user",
+    ]
 
 
 async def test_a_save_that_fails_calls_the_armed_stop_off_and_says_why(rig):

@@ -52,10 +52,8 @@ ACTIVITY_MIN_INTERVAL = 10.0
 
 @dataclass
 class WhenDone:
-    """An armed "stop when done": when it was armed, and the end of its grace once the work
-    it waits for has ended."""
+    """An armed "stop when done": the end of its grace once the work it waits for ended."""
 
-    armed_at: float
     stops_at: float | None = None
 
 
@@ -273,7 +271,7 @@ class IdleMonitor:
         if not isinstance(armed, bool):
             raise IdleInputError("'armed' must be true or false.")
         if armed and self.when_done is None:
-            self.when_done = WhenDone(self.clock())
+            self.when_done = WhenDone()
             self.outcome = None
             self.log.info("costwidget idle: stop when done armed")
         elif not armed and self.when_done is not None:

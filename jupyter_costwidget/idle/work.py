@@ -19,7 +19,7 @@ def _program_name(process_group: int) -> str:
     """The command of a process group's leader, from /proc (Linux), or its id."""
     try:
         with open(f"/proc/{process_group}/comm", encoding="utf-8") as fh:
-            return fh.read().strip() or str(process_group)
+            return fh.read().strip()
     except OSError:
         return f"process {process_group}"
 
