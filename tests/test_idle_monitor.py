@@ -1524,6 +1524,18 @@ async def test_keep_running_and_cancel_disarm_it(rig):
         r.monitor.stop_when_done("yes")  # type: ignore[arg-type]
 
 
+async def armed_stop_saving(r: Rig) -> None:
+    """Armed with nothing running and one tab connected: at the grace's end the stop begins
+    and asks the tab to save."""
+    r.monitor.register_client("tab-1", [])
+    r.monitor.stop_when_done(True)
+    assert await r.check_at(10) == "warning"
+    r.monitor.register_client("tab-1", [])
+    r.clock.set(T0 + 10 + WHEN_DONE_GRACE)
+    assert await r.monitor.check() == "stopping"
+    await _yield()
+
+
 @contextmanager
 def bash_on_a_pty() -> Any:
     """A real shell on a pty, as terminado runs one for each JupyterLab terminal."""
@@ -1581,13 +1593,7 @@ async def test_a_program_started_while_saving_calls_the_armed_stop_off(rig):
     with bash_on_a_pty() as shell:
         r.terminals["1"] = SimpleNamespace(ptyproc=shell)
         await wait_for(lambda: foreground(shell) == shell.pid, 10, "the shell's prompt")
-        r.monitor.register_client("tab-1", [])
-        r.monitor.stop_when_done(True)
-        assert await r.check_at(10) == "warning"
-        r.monitor.register_client("tab-1", [])
-        r.clock.set(T0 + 10 + WHEN_DONE_GRACE)
-        assert await r.monitor.check() == "stopping"
-        await _yield()
+        await armed_stop_saving(r)
         assert r.monitor.snapshot()["stop_when_done"]["state"] == "stopping"
         shell.write("sleep 60\n")  # while the tab saves
         await wait_for(lambda: foreground(shell) != shell.pid, 10, "sleep in the foreground")
@@ -1599,13 +1605,7 @@ async def test_a_program_started_while_saving_calls_the_armed_stop_off(rig):
 
 async def test_a_kernel_busy_again_while_saving_calls_the_armed_stop_off(rig):
     r = rig(idle_enabled=False)
-    r.monitor.register_client("tab-1", [])
-    r.monitor.stop_when_done(True)
-    assert await r.check_at(10) == "warning"
-    r.monitor.register_client("tab-1", [])
-    r.clock.set(T0 + 10 + WHEN_DONE_GRACE)
-    assert await r.monitor.check() == "stopping"
-    await _yield()
+    await armed_stop_saving(r)
     r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(10 + WHEN_DONE_GRACE))
     r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
     await r.monitor.stop_task
@@ -1615,13 +1615,7 @@ async def test_a_kernel_busy_again_while_saving_calls_the_armed_stop_off(rig):
 
 async def test_cancelling_during_the_save_calls_the_stop_off(rig):
     r = rig(idle_enabled=False)
-    r.monitor.register_client("tab-1", [])
-    r.monitor.stop_when_done(True)
-    assert await r.check_at(10) == "warning"
-    r.monitor.register_client("tab-1", [])
-    r.clock.set(T0 + 10 + WHEN_DONE_GRACE)
-    assert await r.monitor.check() == "stopping"
-    await _yield()
+    await armed_stop_saving(r)
     r.monitor.stop_when_done(False)
     await r.monitor.stop_task
     assert r.stops == []
@@ -1658,13 +1652,7 @@ async def test_arming_twice_keeps_the_grace_and_the_log_says_each_step(rig, capl
 
 async def test_a_save_that_fails_calls_the_armed_stop_off_and_says_why(rig):
     r = rig(idle_enabled=False)
-    r.monitor.register_client("tab-1", [])
-    r.monitor.stop_when_done(True)
-    assert await r.check_at(10) == "warning"
-    r.monitor.register_client("tab-1", [])
-    r.clock.set(T0 + 10 + WHEN_DONE_GRACE)
-    assert await r.monitor.check() == "stopping"
-    await _yield()
+    await armed_stop_saving(r)
     request = r.monitor.save_request
     assert request is not None and request.reason == "when-done"
     r.monitor.saved(request.id, "tab-1", False, "notes.ipynb: disk full")

@@ -19,6 +19,7 @@ None of these requests counts as server activity (`_track_activity = False`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import tornado.web
@@ -41,18 +42,30 @@ class _IdleHandler(CostWidgetHandler):
     def monitor(self) -> IdleMonitor:
         return running(self.costwidget.idle, "idle monitor")
 
+    def body_with(self, allowed: set[str]) -> dict[str, Any]:
+        """The JSON body, with no field outside `allowed` (400 otherwise)."""
+        body = self.json_body()
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise BadRequest(
+                f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(allowed))}."
+            )
+        return body
+
+    async def change(self, apply: Callable[[], Any]) -> None:
+        """Apply a user's change (400 with the monitor's reason if it refuses), then answer
+        with the state it gives."""
+        try:
+            apply()
+        except IdleInputError as exc:
+            raise BadRequest(str(exc)) from None
+        await self.monitor.check()
+        self.write_model(models.IdleStatus.model_validate(self.monitor.snapshot()))
+
     def _client_id(self, value: Any) -> str:
         if not isinstance(value, str) or not _CLIENT_ID.match(value):
             raise BadRequest("'client' must be 1-64 letters, digits, '_', '.', ':' or '-'.")
         return value
-
-
-def _only_keys(body: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise BadRequest(
-            f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(allowed))}."
-        )
 
 
 class IdleHandler(_IdleHandler):
@@ -87,60 +100,43 @@ class IdleHandler(_IdleHandler):
     @tornado.web.authenticated
     @authorized
     async def put(self) -> None:
-        body = self.json_body()
-        _only_keys(body, {"enabled", "timeout_minutes"})
+        body = self.body_with({"enabled", "timeout_minutes"})
         if not body:
             raise BadRequest("Send 'enabled' and/or 'timeout_minutes'.")
-        try:
-            self.monitor.update_settings(body.get("enabled"), body.get("timeout_minutes"))
-        except IdleInputError as exc:
-            raise BadRequest(str(exc)) from None
-        await self.monitor.check()  # answer with the state the new settings give
-        self.write_model(models.IdleStatus.model_validate(self.monitor.snapshot()))
+        await self.change(
+            lambda: self.monitor.update_settings(body.get("enabled"), body.get("timeout_minutes"))
+        )
 
 
 class KeepaliveHandler(_IdleHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_body()
-        _only_keys(body, {"minutes"})
-        try:
-            self.monitor.keep_running(body.get("minutes"))
-        except IdleInputError as exc:
-            raise BadRequest(str(exc)) from None
+        body = self.body_with({"minutes"})
         self.log.info(
             "costwidget idle: keep running requested (%s)", body.get("minutes") or "reset"
         )
-        await self.monitor.check()
-        self.write_model(models.IdleStatus.model_validate(self.monitor.snapshot()))
+        await self.change(lambda: self.monitor.keep_running(body.get("minutes")))
 
 
 class StopWhenDoneHandler(_IdleHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_body()
-        _only_keys(body, {"armed"})
-        try:
-            self.monitor.stop_when_done(body.get("armed"))
-        except IdleInputError as exc:
-            raise BadRequest(str(exc)) from None
+        body = self.body_with({"armed"})
         self.log.info(
-            "costwidget idle: stop when done %s by %s",
-            "armed" if body.get("armed") else "cancelled",
+            "costwidget idle: stop when done %s asked by %s",
+            "armed" if body.get("armed") is True else "cancel",
             self.current_user.username if self.current_user else "?",
         )
-        await self.monitor.check()
-        self.write_model(models.IdleStatus.model_validate(self.monitor.snapshot()))
+        await self.change(lambda: self.monitor.stop_when_done(body.get("armed")))
 
 
 class ActivityHandler(_IdleHandler):
     @tornado.web.authenticated
     @authorized
     def post(self) -> None:
-        body = self.json_body()
-        _only_keys(body, {"client"})
+        body = self.body_with({"client"})
         if "client" in body:
             self.monitor.register_client(self._client_id(body["client"]))
         accepted = self.monitor.report_activity()
@@ -151,8 +147,7 @@ class SavedHandler(_IdleHandler):
     @tornado.web.authenticated
     @authorized
     def post(self) -> None:
-        body = self.json_body()
-        _only_keys(body, {"id", "client", "ok", "error"})
+        body = self.body_with({"id", "client", "ok", "error"})
         request_id = body.get("id")
         if not isinstance(request_id, str) or not request_id:
             raise BadRequest("'id' must be the save_request id.")
