@@ -9,25 +9,35 @@ import { VDomModel } from '@jupyterlab/ui-components';
 import { Poll } from '@lumino/polling';
 import { ISignal } from '@lumino/signaling';
 
-export interface IPolledValueOptions<T> {
-  /** The Poll's name (shows in Lumino's debugging). */
+/** How one model polls: its Poll's name, the usual interval and the longest backoff (ms). */
+export interface IPollTiming {
   name: string;
-  /** Fetches one value; `refresh` asks the server for fresh data. */
-  fetch: (refresh: boolean) => Promise<T>;
-  /** Poll interval in ms. */
   interval: number;
-  /** Longest backoff interval in ms while failing. */
   maxInterval: number;
-  /** Start polling at once (default true; tests drive `update` themselves). */
-  autoStart?: boolean;
   /** When the Poll pauses (default: while the tab is hidden). */
   standby?: Poll.Standby;
 }
 
+/** What a model's user may change: the interval, and starting at once (default true). */
+export interface IPollOptions {
+  interval?: number;
+  autoStart?: boolean;
+}
+
 export class PolledValue<T> extends VDomModel {
-  constructor(options: IPolledValueOptions<T>) {
+  /** `fetch` gets one value; `refresh` asks the server for fresh data. */
+  constructor(
+    timing: IPollTiming,
+    fetch: (refresh: boolean) => Promise<T>,
+    given: IPollOptions = {}
+  ) {
     super();
-    this._fetch = options.fetch;
+    const options = {
+      ...timing,
+      interval: given.interval ?? timing.interval,
+      autoStart: given.autoStart
+    };
+    this._fetch = fetch;
     this._maxInterval = options.maxInterval;
     this._poll = new Poll({
       name: options.name,

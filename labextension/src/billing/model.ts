@@ -15,6 +15,13 @@ export const fetchBillingFromServer: BillingFetcher = refresh =>
     { trackActivity: false }
   );
 
+// Every 10 min by default: the server caches Cost Explorer for hours anyway.
+const BILLING_POLL = {
+  name: 'jupyter-costwidget:billing',
+  interval: 600000,
+  maxInterval: 3600000
+};
+
 export class BillingModel extends PolledValue<IBilling> {
   constructor(
     options: {
@@ -24,13 +31,11 @@ export class BillingModel extends PolledValue<IBilling> {
       autoStart?: boolean;
     } = {}
   ) {
-    super({
-      name: 'jupyter-costwidget:billing',
-      fetch: options.fetchBilling ?? fetchBillingFromServer,
-      interval: options.interval ?? 600000,
-      maxInterval: 3600000,
-      autoStart: options.autoStart
-    });
+    super(
+      BILLING_POLL,
+      options.fetchBilling ?? fetchBillingFromServer,
+      options
+    );
   }
 
   /** The latest billed-spend figures, kept when later fetches fail. */

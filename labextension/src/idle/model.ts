@@ -36,15 +36,17 @@ export class IdleModel extends PolledValue<IIdleStatus> {
     const listUnsaved = options.listUnsaved ?? (() => []);
     const interval = options.interval ?? 15000;
     const clientId = UUID.uuid4();
-    super({
-      name: 'jupyter-costwidget:idle',
-      fetch: () => api.get(clientId, listUnsaved()),
-      interval,
-      maxInterval: 120000,
-      autoStart: options.autoStart,
-      // Never on standby: a hidden tab must still answer a save request before a stop.
-      standby: 'never'
-    });
+    super(
+      {
+        name: 'jupyter-costwidget:idle',
+        interval,
+        maxInterval: 120000,
+        // Never on standby: a hidden tab must still answer a save request before a stop.
+        standby: 'never'
+      },
+      () => api.get(clientId, listUnsaved()),
+      { autoStart: options.autoStart }
+    );
     this.clientId = clientId;
     this._api = api;
     this._saveAll = options.saveAll;

@@ -37,15 +37,15 @@ export interface ISpendModelOptions {
   now?: () => number;
 }
 
+const SPEND_POLL = {
+  name: 'jupyter-costwidget:spend',
+  interval: 30000,
+  maxInterval: 300000
+};
+
 export class SpendModel extends PolledValue<ISpendSnapshot> {
   constructor(options: ISpendModelOptions = {}) {
-    super({
-      name: 'jupyter-costwidget:spend',
-      fetch: options.fetchSpend ?? fetchSpendFromServer,
-      interval: options.interval ?? 30000,
-      maxInterval: 300000,
-      autoStart: options.autoStart
-    });
+    super(SPEND_POLL, options.fetchSpend ?? fetchSpendFromServer, options);
     this._stop = options.stopResource ?? stopResourceOnServer;
     this._now = options.now ?? (() => Date.now());
   }
