@@ -23,9 +23,20 @@ async function deleteAppCalls(request: APIRequestContext): Promise<number> {
   return (await sandboxCalls(request))[DELETE_APP] ?? 0;
 }
 
-async function kernelStates(request: APIRequestContext): Promise<string[]> {
-  const response = await request.get('/api/kernels');
-  return (await response.json()).map((k: any) => k.execution_state);
+/** The first cell's prompt: "[*]:" while it runs, "[1]:" once it ran. */
+async function prompt(page: IJupyterLabPageFixture): Promise<string> {
+  return (
+    await page.locator('.jp-Cell .jp-InputPrompt').first().innerText()
+  ).trim();
+}
+
+/** The idle monitor sees a busy kernel. */
+async function serverSeesBusyKernel(
+  request: APIRequestContext
+): Promise<boolean> {
+  return (await idle(request)).blockers.some(
+    (b: any) => b.kind === 'kernel' && b.detail.startsWith('busy')
+  );
 }
 
 /** Arm through the palette command and its confirmation dialog. */
@@ -54,13 +65,15 @@ test.describe('stop when done', () => {
     const before = await deleteAppCalls(request);
     await page.notebook.createNew('when-done.ipynb');
     await page.notebook.setCell(0, 'code', 'import time\ntime.sleep(20)');
-    await page.notebook.selectCells(0);
-    await page.keyboard.press('Shift+Enter');
+    // Run the cell without waiting for it to finish.
+    await page.evaluate(() => {
+      void window.jupyterapp.commands.execute('notebook:run-cell');
+    });
     await expect
-      .poll(async () => (await kernelStates(request)).includes('busy'), {
-        timeout: 30000
-      })
-      .toBe(true);
+      .poll(async () => prompt(page), { timeout: 30000 })
+      .toBe('[*]:');
+    // The server sees it too, before the stop is armed.
+    await expect.poll(async () => serverSeesBusyKernel(request)).toBe(true);
 
     await arm(page);
     await expect(page.locator(ITEM)).toHaveText('stops when done');
@@ -78,11 +91,11 @@ test.describe('stop when done', () => {
       .poll(
         async () => {
           expect(await deleteAppCalls(request)).toBe(before);
-          return (await kernelStates(request)).includes('busy');
+          return prompt(page);
         },
         { timeout: 40000, intervals: [500] }
       )
-      .toBe(false);
+      .toBe('[1]:');
     const workEnded = Date.now();
 
     // The warning, with "Keep running", then the stop after the grace.

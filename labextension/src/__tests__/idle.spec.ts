@@ -104,9 +104,11 @@ describe('stop when done', () => {
     await shown(item);
     await after(item, () => model.update());
     expect(item.node.textContent).toBe('auto-stop 60m');
+    expect(model.interval).toBe(15000);
     await after(item, () => model.setStopWhenDone(true));
     expect(calls).toContain('stop-when-done true');
     expect(model.status?.stop_when_done.armed).toBe(true);
+    expect(model.interval).toBe(2000); // armed: the warning may start at any poll
     // The fake answers state 'idle' with the armed view; an active one reads:
     await after(item, async () => {
       (model as unknown as { setValue(s: IIdleStatus): void }).setValue(

@@ -106,7 +106,10 @@ export class IdleModel extends PolledValue<IIdleStatus> {
 
   protected onValue(status: IIdleStatus): void {
     this._fetchedAt = this._now();
-    const urgent = ['warning', 'stopping'].includes(status.state);
+    // Armed "stop when done": its warning starts whenever the work ends, so poll closely.
+    const urgent =
+      ['warning', 'stopping'].includes(status.state) ||
+      status.stop_when_done.armed;
     let interval = urgent ? this._urgent : this._interval;
     if (!urgent && status.seconds_left !== null) {
       // Poll again when the warning is due, so the countdown starts on time.
