@@ -11,7 +11,7 @@ SANDBOX_PORT ?= 5000
 CHROMIUM := /usr/bin/chromium
 DEMO_DIR := $(CURDIR)/.demo
 
-.PHONY: help install build chromium lint pytest jest ui-test wheel-check test test-dates demo bench prices mutate api clean
+.PHONY: help install build chromium lint pytest jest ui-test wheel-check test test-dates demo bench prices mutate api i18n clean
 
 help:
 	@echo "make demo   - install, build, start the AWS sandbox and JupyterLab (PORT=$(PORT))"
@@ -20,6 +20,7 @@ help:
 	@echo "make prices - rebuild the bundled price snapshot from data/pricing/"
 	@echo "make test-dates - pytest with the clock at month, year and leap-day ends"
 	@echo "make api    - regenerate the API schema and its TypeScript types from the models"
+	@echo "make i18n   - merge new UI/%costs messages into the catalogues, then compile them"
 	@echo "make mutate - mutation testing of the money and stop logic (bench/results/mutation.json)"
 
 $(BIN)/python:
@@ -53,6 +54,7 @@ chromium:
 lint: install
 	$(BIN)/python scripts/check_repo_paths.py
 	bash scripts/check_api.sh
+	$(BIN)/python scripts/i18n.py check
 	$(BIN)/ruff check jupyter_costwidget tests bench ui-tests/jupyter_server_test_config.py
 	$(BIN)/ruff format --check jupyter_costwidget tests bench ui-tests/jupyter_server_test_config.py
 	$(BIN)/jlpm lint:check
@@ -86,6 +88,11 @@ api: install
 # Mutation testing (mutmut) of the modules that decide money and stops, against their fast
 # in-process tests; [tool.mutmut] in pyproject.toml lists both. Not part of `make test`.
 # Fails when a module kills fewer than 90 % of its mutants (docs/testing.md).
+# After `update`, translate the new entries in each .po, then run `make i18n` again.
+i18n: install
+	$(BIN)/python scripts/i18n.py update
+	$(BIN)/python scripts/i18n.py compile
+
 mutate: install
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children 2

@@ -15,10 +15,16 @@ need = [
     "share/jupyter/labextensions/jupyter-costwidget/install.json",
     "etc/jupyter/jupyter_server_config.d/jupyter_costwidget.json",
     "jupyter_costwidget/pricing/snapshot.json",
+    "jupyter_costwidget/locale/ja_JP/LC_MESSAGES/jupyter_costwidget.json",
+    "jupyter_costwidget/locale/ja_JP/LC_MESSAGES/jupyter_costwidget.mo",
 ]
 missing = [n for n in need if not any(x.endswith(n) for x in names)]
 assert not missing, f"wheel lacks {missing}"
 assert any("labextensions/jupyter-costwidget/static/remoteEntry" in n for n in names), "no bundle"
+entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+assert "[jupyterlab.locale]" in zipfile.ZipFile(sys.argv[1]).read(entry_points).decode(), (
+    "no jupyterlab.locale entry point"
+)
 print("wheel contents OK:", len(names), "files")
 PY
 python3 -m venv "$work/venv"
@@ -35,4 +41,7 @@ echo "$serverext" | grep -A2 "jupyter_costwidget" | grep -q "OK" \
   || { echo "$serverext"; echo "server extension not OK"; exit 1; }
 echo "$serverext" | grep -E "jupyter_costwidget .*enabled" \
   || { echo "$serverext"; echo "server extension not enabled"; exit 1; }
+# %costs in Japanese from the installed wheel: the catalogue is found without the source tree.
+said="$("$work/venv/bin/python" -c 'from jupyter_costwidget.i18n import say, translations; print(say(translations("ja"), "Stop when done: cancelled."))')"
+[ "$said" = "完了後に停止: 取り消しました。" ] || { echo "catalogue not found in the wheel: $said"; exit 1; }
 echo "wheel check: passed"

@@ -37,6 +37,7 @@ from jupyter_costwidget.magics.source import (
 from jupyter_costwidget.magics.view import (
     CostsReport,
     CostsView,
+    display_width,
     render_text,
     resource_label,
     usd,
@@ -262,6 +263,9 @@ def ishell(monkeypatch, tmp_path):
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
     for key in ("COSTWIDGET_MAGICS_SOURCE", "COSTWIDGET_SERVER_URL", "COSTWIDGET_SERVER_TOKEN"):
         monkeypatch.delenv(key, raising=False)
+    # English unless a test sets the kernel's locale.
+    for key in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)
     shell = InteractiveShell.instance()
     load_ipython_extension(shell)
@@ -277,6 +281,12 @@ def demo(sandbox, tmp_path, monkeypatch):
     for key, value in sandbox.env(metadata).items():
         monkeypatch.setenv(key, value)
     return sandbox
+
+
+def _use_server(ishell: Shell, server: Any) -> None:
+    """Point the magic at `server` explicitly (no discovery by kernel id)."""
+    ishell.magics.server_url = server.url
+    ishell.magics.server_token = server.token
 
 
 def _no_traceback(captured: Any) -> None:
@@ -679,8 +689,7 @@ def test_find_server_by_kernel_id_and_by_root(costs_server, server_kernel, tmp_p
 
 def test_explicit_server_url_in_process_matches_spend(ishell, costs_server, sandbox):
     served = _load_demo(sandbox, costs_server)
-    ishell.magics.server_url = costs_server.url
-    ishell.magics.server_token = costs_server.token
+    _use_server(ishell, costs_server)
     captured = ishell.run("%costs --json")
     _no_traceback(captured)
     ours = json.loads(captured.stdout)
@@ -791,8 +800,7 @@ def test_cell_report_tells_started_from_seen_late():
 
 def test_widget_refresh_asks_the_server_for_a_new_scan(ishell, costs_server, sandbox):
     _load_demo(sandbox, costs_server)
-    ishell.magics.server_url = costs_server.url
-    ishell.magics.server_token = costs_server.token
+    _use_server(ishell, costs_server)
     ishell.magics.widgets = "on"
     data = ishell.run("%costs").outputs[0].data
     from ipywidgets import Widget
@@ -807,8 +815,7 @@ def test_widget_refresh_asks_the_server_for_a_new_scan(ishell, costs_server, san
 
 
 def test_stop_when_done_arms_and_cancels_on_the_server(ishell, costs_server, sandbox):
-    ishell.magics.server_url = costs_server.url
-    ishell.magics.server_token = costs_server.token
+    _use_server(ishell, costs_server)
     captured = ishell.run("%costs --stop-when-done")
     _no_traceback(captured)
     assert "This app stops once the work running now is done" in captured.stdout
@@ -825,3 +832,49 @@ def test_stop_when_done_needs_the_server(ishell, demo):
     captured = ishell.run("%costs --stop-when-done")
     assert "runs in the Jupyter server, and this kernel has none" in captured.stderr
     assert captured.stdout == ""
+
+
+# =========================================================================================
+# Japanese: --lang, the kernel's locale, and the server's warnings in that language
+
+
+def test_costs_in_japanese_by_option_and_by_the_kernels_locale(ishell, demo, monkeypatch):
+    snapshot = json.loads(ishell.run("%costs --json").stdout)
+    text = ishell.run("%costs --lang ja").outputs[0].data["text/plain"]
+    mine = snapshot["totals"]["mine"]
+    assert text.splitlines()[0].startswith(f"自分: {usd(mine['per_hour'])}/時、これまで "), text
+    header = next(line for line in text.splitlines() if line.startswith("リソース"))
+    # Wide characters take two columns: the $/h values end under the end of "$/時".
+    first_row = text.splitlines()[text.splitlines().index(header) + 2]
+    rate = usd(max(r["per_hour"] or 0 for r in snapshot["resources"] if "mine" in r["scopes"]))
+    header_end = display_width(header[: header.index("$/時") + len("$/時")])
+    row_end = display_width(first_row[: first_row.index(rate) + len(rate)])
+    assert header_end == row_end, text
+    warnings = ishell.run("%costs --warnings --lang ja").outputs[0].data["text/plain"]
+    assert "警告:" in warnings
+    assert "[endpoint-idle] エンドポイント churn-xgb は直近 24 時間呼び出されていません" in warnings
+
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    by_locale = ishell.run("%costs").outputs[0].data["text/plain"]
+    assert by_locale.splitlines()[0].startswith("自分: ")
+    english = ishell.run("%costs --lang en").outputs[0].data["text/plain"]
+    assert english.splitlines()[0].startswith(f"Mine: {usd(mine['per_hour'])}/hour, ")
+
+
+def test_cell_magic_in_japanese(ishell, demo):
+    captured = ishell.run("%%costs --lang ja\nx = 1")
+    _no_traceback(captured)
+    assert re.search(r"ml\.g5\.xlarge で [\d.]+ 秒 ≈ \$[\d.]+ \(\$2\.04/時\)", captured.stdout), (
+        captured.stdout
+    )
+
+
+def test_the_server_sends_its_warnings_in_the_kernels_language(ishell, costs_server, sandbox):
+    _load_demo(sandbox, costs_server)
+    _use_server(ishell, costs_server)
+    captured = ishell.run("%costs --warnings --scope region --lang ja")
+    _no_traceback(captured)
+    text = captured.outputs[0].data["text/plain"]
+    assert "Jupyter サーバー" in text
+    assert "[endpoint-idle] エンドポイント churn-xgb は直近 24 時間" in text
+    assert "[canvas-running] bob の Canvas が" in text

@@ -242,6 +242,56 @@ async def test_warnings(jp_fetch):
     assert rows_by_id(snap)["endpoint:faq-bot"]["invocations"] is None  # not asked: serverless
 
 
+async def test_warnings_in_the_language_asked_for(jp_fetch):
+    english = await get_spend(jp_fetch)
+    response = await jp_fetch("costwidget", "api", "spend", params={"lang": "ja-JP"})
+    japanese = json.loads(response.body)
+    # The same warnings about the same resources; only the words change.
+    assert [(w["code"], w["resource_id"]) for w in japanese["warnings"]] == [
+        (w["code"], w["resource_id"]) for w in english["warnings"]
+    ]
+    said = {w["code"]: w["message"] for w in japanese["warnings"]}
+    accrued = rows_by_id(japanese)["app:d-test1/bob/Canvas/default"]["accrued"]
+    # bob's Canvas started 9 days ago (the scenario): "9.0 日" is format_hours' days.
+    assert said["canvas-running"].startswith(
+        f"bob の Canvas が 9.0 日 動き続けています (これまで約 ${accrued:,.2f})。"
+    )
+    assert said["endpoint-idle"] == (
+        "エンドポイント churn-xgb は直近 24 時間呼び出されていませんが、インスタンスの課金は"
+        "続いています。誰も使っていなければ削除してください。"
+    )
+    assert said["storage-orphaned"].startswith("EFS ファイルシステム ")
+    # Rows and totals are the same in every language but for why a row cannot be stopped.
+    reason = "stop_refused_reason"
+    assert [{**r, reason: None} for r in japanese["resources"]] == [
+        {**r, reason: None} for r in english["resources"]
+    ]
+    assert japanese["totals"] == english["totals"]
+    refused = rows_by_id(japanese)["app:d-test1/bob/Canvas/default"][reason]
+    assert refused == (
+        "default は自分のリソースではありません。管理者が停止を許可しているのは範囲 'mine' の"
+        "リソースだけです (c.CostWidget.allow_stop = 'mine')。"
+    )
+    assert rows_by_id(english)["app:d-test1/bob/Canvas/default"][reason].startswith(
+        "default is not yours;"
+    )
+    assert rows_by_id(japanese)["space-storage:d-test1/alice-space"][reason] == (
+        "スペースのストレージはスペースを削除するまで課金されます。削除するとファイルも消えるため、"
+        "ここからは停止できません (SageMaker Studio でスペースを削除してください)。"
+    )
+    # A language without a catalogue is English; so is no language.
+    french = json.loads((await jp_fetch("costwidget", "api", "spend", params={"lang": "fr"})).body)
+    assert [w["message"] for w in french["warnings"]] == [w["message"] for w in english["warnings"]]
+    assert english["warnings"][0]["message"].isascii()
+
+
+async def test_bad_language_argument(jp_fetch):
+    with pytest.raises(tornado.httpclient.HTTPClientError) as info:
+        await jp_fetch("costwidget", "api", "spend", params={"lang": "ja JP;drop"})
+    assert info.value.code == 400
+    assert "lang" in json.loads(info.value.response.body)["message"]
+
+
 # ------------------------------------------------------------------ other environments
 CLASSIC = {**copy.deepcopy(SCENARIO), "me": {"domain": "d-test1", "user": "bob",
            "app_type": "KernelGateway", "app_name": "datascience-t3"}}  # fmt: skip

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+import re
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from jupyter_costwidget.api import models
 from jupyter_costwidget.api.handlers import BadRequest, PolledHandler
+
+# BCP 47 as JupyterLab writes it (ja-JP, en, zh-Hans-CN), or a POSIX locale name (ja_JP).
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}")
 
 
 class SpendHandler(PolledHandler):
@@ -24,7 +28,14 @@ class SpendHandler(PolledHandler):
         else:
             await engine.latest()
         self.set_header("Content-Type", "application/json")
-        self.finish(engine.snapshot_json())
+        self.finish(engine.snapshot_json(self._language()))
+
+    def _language(self) -> str | None:
+        """`lang=ja-JP`: the warnings in that language (English when it has no catalogue)."""
+        value = self.get_query_argument("lang", None)
+        if value is not None and not LANGUAGE_TAG.fullmatch(value):
+            raise BadRequest("lang must be a language tag such as ja-JP or en.")
+        return value
 
     def _after(self) -> float | None:
         """`after=<seconds since the epoch>`: with refresh=1, only a scan that began then or

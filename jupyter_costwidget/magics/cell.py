@@ -5,8 +5,10 @@ started or stopped (the difference between the snapshots before and after it). P
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from gettext import NullTranslations
 from typing import Any
 
+from jupyter_costwidget.i18n import ENGLISH, Text, say, translate
 from jupyter_costwidget.magics.view import duration, instance_label, parse_time, resource_label, usd
 
 SELF_KINDS = ("app", "notebook-instance")
@@ -97,32 +99,54 @@ def cell_report(
     return report
 
 
-def render_cell_text(report: dict[str, Any]) -> str:
-    seconds = report["seconds"]
+def render_cell_text(report: dict[str, Any], said: NullTranslations = ENGLISH) -> str:
+    took = duration(report["seconds"], said)
     instance = report.get("instance_type")
     if report.get("environment") == "local" and not instance:
-        lines = [f"{duration(seconds)} (not on SageMaker: no instance cost)"]
+        lines = [say(said, "{took} (not on SageMaker: no instance cost)", took=took)]
     elif not instance:
-        lines = [f"{duration(seconds)} (this app's instance type is unknown, so is its cost)"]
+        lines = [
+            say(said, "{took} (this app's instance type is unknown, so is its cost)", took=took)
+        ]
     elif report.get("usd_per_hour") is None:
-        lines = [f"{duration(seconds)} on {instance} (no known price for it)"]
+        lines = [
+            say(said, "{took} on {instance} (no known price for it)", took=took, instance=instance)
+        ]
     else:
         lines = [
-            f"{duration(seconds)} on {instance} ≈ {usd(report['cost'])} "
-            f"(at {usd(report['usd_per_hour'])}/hour)"
+            say(
+                said,
+                "{took} on {instance} ≈ {cost} (at {rate}/hour)",
+                took=took,
+                instance=instance,
+                cost=usd(report["cost"], said),
+                rate=usd(report["usd_per_hour"], said),
+            )
         ]
-    for key, title in (
-        ("started", "Started during this cell"),
-        ("stopped", "Stopped during this cell"),
-        ("appeared", "Running since before this cell (not in the previous scan)"),
-    ):
+    titles = {
+        "started": Text("Started during this cell"),
+        "stopped": Text("Stopped during this cell"),
+        "appeared": Text("Running since before this cell (not in the previous scan)"),
+    }
+    for key, title in titles.items():
         for e in report.get(key) or []:
-            rate = "price unknown" if e["per_hour"] is None else f"{usd(e['per_hour'])}/hour"
-            was = "was " if key == "stopped" else ""
-            lines.append(f"{title}: {e['kind']} {e['label']} ({e['instance']}): {was}{rate}")
+            if e["per_hour"] is None:
+                rate = say(said, "price unknown")
+            elif key == "stopped":
+                rate = say(said, "was {rate}/hour", rate=usd(e["per_hour"], said))
+            else:
+                rate = say(said, "{rate}/hour", rate=usd(e["per_hour"], said))
+            lines.append(
+                f"{translate(title, said)}: {e['kind']} {e['label']} ({e['instance']}): {rate}"
+            )
     mine = report.get("mine_per_hour") or {}
     if (report.get("started") or report.get("stopped")) and mine.get("before") != mine.get("after"):
         lines.append(
-            f"Your hourly rate went from {usd(mine.get('before'))} to {usd(mine.get('after'))}."
+            say(
+                said,
+                "Your hourly rate went from {before} to {after}.",
+                before=usd(mine.get("before"), said),
+                after=usd(mine.get("after"), said),
+            )
         )
     return "\n".join(lines)

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from gettext import NullTranslations
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -21,6 +22,7 @@ from traitlets import CFloat, Enum, Unicode, default
 
 from jupyter_costwidget.api.models import SCOPES
 from jupyter_costwidget.config import env_default
+from jupyter_costwidget.i18n import environment_language, translations
 from jupyter_costwidget.magics.cell import cell_report, render_cell_text
 from jupyter_costwidget.magics.source import (
     KERNEL,
@@ -58,6 +60,10 @@ class CostsMagics(Magics):
     kernel_cache_seconds = CFloat(60.0, help="How long the kernel's own engine reuses a scan.").tag(
         config=True
     )
+    language = Unicode(
+        help="The language of %costs (e.g. 'ja'); empty: the kernel's locale (LANGUAGE, "
+        "LC_ALL, LC_MESSAGES, LANG). English where the package has no catalogue.",
+    ).tag(config=True)
     widgets = Enum(
         ["auto", "on", "off"],
         default_value="auto",
@@ -114,18 +120,23 @@ class CostsMagics(Magics):
             self._chosen = self.kernel_source()
         return self._chosen
 
-    def fetch(self, refresh: bool = False) -> dict[str, Any]:
-        """The /spend snapshot plus `source`. Raises SourceError for expected failures."""
+    def fetch(self, refresh: bool = False, language: str | None = None) -> dict[str, Any]:
+        """The /spend snapshot plus `source`, its warnings in `language` when translated.
+        Raises SourceError for expected failures."""
         source = self.choose_source()
         try:
-            return source.fetch(refresh)
+            return source.fetch(refresh, language)
         except ServerUnreachable as err:
             if self.source == "server":
                 raise
             # Look for the server again next time; this time compute here.
             self._chosen = None
             _explain(err, "Computing in this kernel instead.")
-            return self.kernel_source().fetch(refresh)
+            return self.kernel_source().fetch(refresh, language)
+
+    def chosen_language(self, requested: str | None = None) -> str | None:
+        """--lang, else the `language` setting, else the kernel's locale."""
+        return requested or self.language or environment_language()
 
     # --- the magic ----------------------------------------------------------------------
     @magic_arguments()
@@ -144,6 +155,11 @@ class CostsMagics(Magics):
     )
     @argument("--warnings", action="store_true", help="Show only the warnings.")
     @argument(
+        "--lang",
+        default=None,
+        help="Language of the output, e.g. ja (default: the kernel's locale).",
+    )
+    @argument(
         "--stop-when-done",
         nargs="?",
         const="on",
@@ -156,14 +172,16 @@ class CostsMagics(Magics):
         """%costs: spend of this notebook's resources. %%costs: run the cell and say what it
         cost on this app's instance, and which billable resources it started or stopped."""
         args = parse_argstring(self.costs, line)
+        language = self.chosen_language(args.lang)
+        said = translations(language)
         if args.stop_when_done:
-            self._stop_when_done(args.stop_when_done == "on")
+            self._stop_when_done(args.stop_when_done == "on", said)
             return
         if cell is not None:
-            self._run_cell(cell, args)
+            self._run_cell(cell, args, said)
             return
         try:
-            snapshot = self.fetch(refresh=args.refresh)
+            snapshot = self.fetch(refresh=args.refresh, language=language)
         except SourceError as err:
             _explain(err)
             return
@@ -177,12 +195,13 @@ class CostsMagics(Magics):
                 snapshot,
                 scope=args.scope,
                 warnings_only=args.warnings,
-                refresh=lambda: self.fetch(refresh=True),
+                refresh=lambda: self.fetch(refresh=True, language=language),
                 use_widget=self._use_widget(),
+                said=said,
             )
         )
 
-    def _stop_when_done(self, armed: bool) -> None:
+    def _stop_when_done(self, armed: bool, said: NullTranslations) -> None:
         try:
             source = self.choose_source()
             if not isinstance(source, ServerSource):
@@ -194,9 +213,9 @@ class CostsMagics(Magics):
         except SourceError as err:
             _explain(err)
             return
-        print(when_done_text(status))
+        print(when_done_text(status, said))
 
-    def _run_cell(self, cell: str, args: Any) -> None:
+    def _run_cell(self, cell: str, args: Any, said: NullTranslations) -> None:
         before = self._fetch_quietly(refresh=args.refresh)
         started = datetime.fromtimestamp(self.clock(), timezone.utc)
         t0 = time.perf_counter()
@@ -213,7 +232,7 @@ class CostsMagics(Magics):
             if args.json:
                 print(json.dumps(report, indent=1, default=str))
             else:
-                print(render_cell_text(report))
+                print(render_cell_text(report, said))
         if result is not None and not result.success:
             # The cell's traceback is already shown; failing this cell too makes "Run All"
             # stop here, as it would without %%costs. UsageError prints one line, no traceback.

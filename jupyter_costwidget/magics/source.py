@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from jupyter_costwidget.i18n import normalize, translate, translations
+
 SERVER = "server"
 KERNEL = "kernel"
 API = "costwidget/api"
@@ -114,10 +116,13 @@ class ServerSource:
     def label(self) -> str:
         return f"Jupyter server {self.server.public_url}"
 
-    def fetch(self, refresh: bool = False) -> dict[str, Any]:
+    def fetch(self, refresh: bool = False, language: str | None = None) -> dict[str, Any]:
         # A scan from now on: what the cell just did must show, whatever the server's
         # min_refresh_seconds floor for clicks in the UI.
-        path = f"{API}/spend" + (f"?refresh=1&after={time.time():.3f}" if refresh else "")
+        query = {"refresh": "1", "after": f"{time.time():.3f}"} if refresh else {}
+        if normalize(language):
+            query["lang"] = normalize(language) or ""
+        path = f"{API}/spend" + (f"?{urllib.parse.urlencode(query)}" if query else "")
         try:
             status, body = self.server.get(path, SCAN_TIMEOUT if refresh else READ_TIMEOUT)
         except OSError as exc:
@@ -282,7 +287,7 @@ class KernelSource:
         self._fetched_at = 0.0
         self._lock = threading.Lock()
 
-    def fetch(self, refresh: bool = False) -> dict[str, Any]:
+    def fetch(self, refresh: bool = False, language: str | None = None) -> dict[str, Any]:
         with self._lock:
             engine = self._ensure_engine()
             fresh = time.monotonic() - self._fetched_at < self.cache_seconds
@@ -290,6 +295,10 @@ class KernelSource:
                 self._run(engine.refresh(force=True))
                 self._fetched_at = time.monotonic()
             snapshot = dict(engine.snapshot())
+        said = translations(language)
+        snapshot["warnings"] = [
+            {**w, "message": translate(w["message"], said)} for w in snapshot.get("warnings", [])
+        ]
         snapshot["source"] = KERNEL
         return snapshot
 

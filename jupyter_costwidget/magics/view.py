@@ -9,37 +9,40 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from gettext import NullTranslations
 from typing import Any
 
 from jupyter_costwidget.api.models import SCOPES
+from jupyter_costwidget.i18n import ENGLISH, Text, say, translate
 
 SCOPE_TITLES = {
-    "self": "this app",
-    "mine": "mine",
-    "domain": "this domain",
-    "region": "the whole region",
+    "self": Text("This app"),
+    "mine": Text("Mine"),
+    "domain": Text("This domain"),
+    "region": Text("The whole region"),
 }
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
-    title: str
+    title: Text
     numeric: bool = False
 
 
 COLUMNS = (
-    Column("name", "Resource"),
-    Column("kind", "Kind"),
-    Column("instance", "Instance"),
-    Column("owner", "Owner"),
-    Column("status", "Status"),
-    Column("per_hour", "$/hour", numeric=True),
-    Column("accrued", "So far", numeric=True),
-    Column("warnings", "Warnings"),
+    Column("name", Text("Resource")),
+    Column("kind", Text("Kind")),
+    Column("instance", Text("Instance")),
+    Column("owner", Text("Owner")),
+    Column("status", Text("Status")),
+    Column("per_hour", Text("$/hour"), numeric=True),
+    Column("accrued", Text("So far"), numeric=True),
+    Column("warnings", Text("Warnings")),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 # The widget builds one cell widget per value; big scopes show the top rows only.
@@ -49,10 +52,10 @@ MAX_WIDGET_ROWS = 100
 # --- formatting -------------------------------------------------------------------------
 
 
-def usd(value: float | None) -> str:
+def usd(value: float | None, said: NullTranslations = ENGLISH) -> str:
     """$1,234 / $1.41 / $0.00078 (two significant digits below a cent) / unknown."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "unknown"
+        return say(said, "unknown")
     if value == 0:
         return "$0.00"
     if abs(value) >= 1000:
@@ -63,15 +66,16 @@ def usd(value: float | None) -> str:
     return f"${value:.{digits}f}"
 
 
-def duration(seconds: float) -> str:
+def duration(seconds: float, said: NullTranslations = ENGLISH) -> str:
     """2.01 s / 4 min 12 s / 1 h 03 min."""
     if seconds < 60:
-        return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
+        shown = format(seconds, ".2f" if seconds < 10 else ".1f")
+        return say(said, "{n} s", n=shown)
     minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
-        return f"{minutes} min {secs} s"
+        return say(said, "{m} min {s} s", m=minutes, s=secs)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return say(said, "{h} h {m} min", h=hours, m=format(minutes, "02d"))
 
 
 def instance_label(resource: dict[str, Any]) -> str:
@@ -88,11 +92,13 @@ def resource_label(resource: dict[str, Any]) -> str:
     return f"{name} ({', '.join(details)})" if details else name
 
 
-def age_label(snapshot: dict[str, Any]) -> str:
+def age_label(snapshot: dict[str, Any], said: NullTranslations = ENGLISH) -> str:
     age = snapshot.get("age_seconds")
     if not isinstance(age, int | float):
         return ""
-    return "just now" if age < 1 else f"{duration(age).replace('.00', '')} ago"
+    if age < 1:
+        return say(said, "just now")
+    return say(said, "{duration} ago", duration=duration(age, said).replace(".00", ""))
 
 
 # --- what to show ---------------------------------------------------------------------
@@ -102,13 +108,19 @@ class CostsReport:
     """The part of a /spend snapshot one `%costs` call shows. Pure: no I/O."""
 
     def __init__(
-        self, snapshot: dict[str, Any], scope: str = "mine", warnings_only: bool = False
+        self,
+        snapshot: dict[str, Any],
+        scope: str = "mine",
+        warnings_only: bool = False,
+        said: NullTranslations = ENGLISH,
     ) -> None:
         if scope not in SCOPES:
             raise ValueError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
         self.snapshot = snapshot
         self.scope = scope
         self.warnings_only = warnings_only
+        # The language of this report's own words (the snapshot's warnings come translated).
+        self.said = said
 
     @property
     def resources(self) -> list[dict[str, Any]]:
@@ -172,42 +184,61 @@ class CostsReport:
         return sort_rows(out, sort_key, descending)
 
     def headline(self) -> str:
+        said = self.said
         total = self.total
         context = self.snapshot.get("context") or {}
-        where = context.get("environment") or "unknown"
+        where = context.get("environment") or say(said, "unknown")
         instance = context.get("instance_type")
-        line = (
-            f"{SCOPE_TITLES[self.scope].capitalize()}: {usd(total.get('per_hour'))}/hour, "
-            f"{usd(total.get('accrued'))} so far"
+        line = say(
+            said,
+            "{scope}: {rate}/hour, {accrued} so far",
+            scope=translate(SCOPE_TITLES[self.scope], said),
+            rate=usd(total.get("per_hour"), said),
+            accrued=usd(total.get("accrued"), said),
         )
         unpriced = total.get("unpriced") or 0
-        if unpriced:
-            line += f" (+ {unpriced} resource{'s' if unpriced != 1 else ''} without a known price)"
+        if unpriced == 1:
+            line += say(said, " (+ 1 resource without a known price)")
+        elif unpriced:
+            line += say(said, " (+ {n} resources without a known price)", n=unpriced)
         failed = len(self.errors)
-        if failed:
-            line += f" (incomplete: {failed} source{'s' if failed != 1 else ''} failed, see below)"
+        if failed == 1:
+            line += say(said, " (incomplete: 1 source failed, see below)")
+        elif failed:
+            line += say(said, " (incomplete: {n} sources failed, see below)", n=failed)
         line += f" · {where}"
         if instance:
-            line += f" on {instance}"
+            line += say(said, " on {instance}", instance=instance)
         region = context.get("region")
         if region:
             line += f" · {region}"
         return line
 
     def source_line(self) -> str:
+        said = self.said
         source = self.snapshot.get("source")
         if source == "server":
-            text = f"from the Jupyter server {self.snapshot.get('source_url', '')}".rstrip()
+            url = self.snapshot.get("source_url", "")
+            text = say(said, "from the Jupyter server {url}", url=url).rstrip()
         elif source == "kernel":
-            text = "computed in this kernel"
+            text = say(said, "computed in this kernel")
         else:
-            text = "source unknown"
-        age = age_label(self.snapshot)
+            text = say(said, "source unknown")
+        age = age_label(self.snapshot, said)
         if age:
-            text += f", updated {age}"
+            text += say(said, ", updated {age}", age=age)
         if self.snapshot.get("stale"):
-            text += " — STALE: the last scan failed or is old"
+            text += say(said, " — STALE: the last scan failed or is old")
         return text
+
+    def no_resources(self) -> str:
+        return say(self.said, "No billable resources in scope '{scope}'.", scope=self.scope)
+
+    def no_warnings(self) -> str:
+        return say(self.said, "No warnings in scope '{scope}'.", scope=self.scope)
+
+    def title(self, column: Column) -> str:
+        return translate(column.title, self.said)
 
 
 def sort_rows(rows: list[dict[str, Any]], key: str, descending: bool) -> list[dict[str, Any]]:
@@ -223,8 +254,18 @@ def sort_rows(rows: list[dict[str, Any]], key: str, descending: bool) -> list[di
     return known + unknown
 
 
-def _cells(row: dict[str, Any]) -> list[str]:
-    return [usd(row[c.key]) if c.numeric else str(row[c.key] or "") for c in COLUMNS]
+def _cells(row: dict[str, Any], said: NullTranslations = ENGLISH) -> list[str]:
+    return [usd(row[c.key], said) if c.numeric else str(row[c.key] or "") for c in COLUMNS]
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives `text`: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    space = " " * max(0, width - display_width(text))
+    return space + text if right else text + space
 
 
 # --- text -------------------------------------------------------------------------------
@@ -236,18 +277,21 @@ def render_text(report: CostsReport, sort_key: str = "per_hour", descending: boo
         rows = report.rows(sort_key, descending)
         lines.append("")
         if rows:
-            table = [[c.title for c in COLUMNS], *(_cells(r) for r in rows)]
-            widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
+            table = [
+                [report.title(c) for c in COLUMNS],
+                *(_cells(r, report.said) for r in rows),
+            ]
+            widths = [max(display_width(line[i]) for line in table) for i in range(len(COLUMNS))]
             for n, line in enumerate(table):
                 cells = [
-                    cell.rjust(w) if col.numeric else cell.ljust(w)
+                    _pad(cell, w, col.numeric)
                     for cell, w, col in zip(line, widths, COLUMNS, strict=True)
                 ]
                 lines.append("  ".join(cells).rstrip())
                 if n == 0:
                     lines.append("  ".join("-" * w for w in widths))
         else:
-            lines.append(f"No billable resources in scope '{report.scope}'.")
+            lines.append(report.no_resources())
     lines += _text_warnings(report)
     lines += _text_errors(report)
     return "\n".join(lines)
@@ -255,15 +299,19 @@ def render_text(report: CostsReport, sort_key: str = "per_hour", descending: boo
 
 def _text_warnings(report: CostsReport) -> list[str]:
     out = []
+    said = report.said
     if report.warnings:
-        out += ["", "Warnings:"]
+        out += ["", say(said, "Warnings:")]
         out += [f"  [{w.get('code')}] {w.get('message')}" for w in report.warnings]
     elif report.warnings_only or report.hidden_warnings:
-        out += ["", f"No warnings in scope '{report.scope}'."]
+        out += ["", report.no_warnings()]
     if report.hidden_warnings:
         out.append(
-            f"  ({report.hidden_warnings} more outside this scope: "
-            "%costs --warnings --scope region)"
+            say(
+                said,
+                "  ({n} more outside this scope: %costs --warnings --scope region)",
+                n=report.hidden_warnings,
+            )
         )
     return out
 
@@ -271,7 +319,7 @@ def _text_warnings(report: CostsReport) -> list[str]:
 def _text_errors(report: CostsReport) -> list[str]:
     if not report.errors:
         return []
-    out = ["", "Could not read everything:"]
+    out = ["", say(report.said, "Could not read everything:")]
     for g in report.error_groups():
         out.append(f"  {', '.join(g['sources'])}: {g['code']}: {g['message']}")
         if g["hint"]:
@@ -298,13 +346,14 @@ def render_html(report: CostsReport, sort_key: str = "per_hour", descending: boo
         rows = report.rows(sort_key, descending)
         if rows:
             head = "".join(
-                f"<th class='{'num' if c.numeric else ''}'>{esc(c.title)}</th>" for c in COLUMNS
+                f"<th class='{'num' if c.numeric else ''}'>{esc(report.title(c))}</th>"
+                for c in COLUMNS
             )
             body = "".join(
                 "<tr>"
                 + "".join(
                     f"<td class='{'num' if c.numeric else ''}'>{esc(v)}</td>"
-                    for c, v in zip(COLUMNS, _cells(r), strict=True)
+                    for c, v in zip(COLUMNS, _cells(r, report.said), strict=True)
                 )
                 + "</tr>"
                 for r in rows
@@ -314,7 +363,7 @@ def render_html(report: CostsReport, sort_key: str = "per_hour", descending: boo
                 f"<tbody>{body}</tbody></table>"
             )
         else:
-            parts.append(f"<p>No billable resources in scope '{esc(report.scope)}'.</p>")
+            parts.append(f"<p>{esc(report.no_resources())}</p>")
     parts.append(html_notes(report))
     parts.append("</div>")
     return "".join(parts)
@@ -323,19 +372,20 @@ def render_html(report: CostsReport, sort_key: str = "per_hour", descending: boo
 def html_notes(report: CostsReport) -> str:
     """Warnings and errors as HTML lists (shared by the HTML and widget views)."""
     esc = html.escape
+    said = report.said
     parts = []
     if report.warnings:
         items = "".join(
             f"<li><code>{esc(str(w.get('code')))}</code> {esc(str(w.get('message')))}</li>"
             for w in report.warnings
         )
-        parts.append(f"<div><b>Warnings</b><ul>{items}</ul></div>")
+        parts.append(f"<div><b>{esc(say(said, 'Warnings'))}</b><ul>{items}</ul></div>")
     elif report.warnings_only:
-        parts.append(f"<p>No warnings in scope '{esc(report.scope)}'.</p>")
+        parts.append(f"<p>{esc(report.no_warnings())}</p>")
     if report.hidden_warnings:
+        more = say(said, "{n} more warnings outside this scope", n=report.hidden_warnings)
         parts.append(
-            f"<p><small>{report.hidden_warnings} more warnings outside this scope "
-            "(<code>%costs --warnings --scope region</code>).</small></p>"
+            f"<p><small>{esc(more)} (<code>%costs --warnings --scope region</code>).</small></p>"
         )
     if report.errors:
         items = "".join(
@@ -343,7 +393,8 @@ def html_notes(report: CostsReport) -> str:
             f"{esc(g['message'])}" + (f"<br><i>{esc(g['hint'])}</i>" if g["hint"] else "") + "</li>"
             for g in report.error_groups()
         )
-        parts.append(f"<div><b>Could not read everything</b><ul>{items}</ul></div>")
+        title = esc(say(said, "Could not read everything"))
+        parts.append(f"<div><b>{title}</b><ul>{items}</ul></div>")
     return "".join(parts)
 
 
@@ -360,8 +411,9 @@ class CostsView:
         warnings_only: bool = False,
         refresh: Callable[[], dict[str, Any]] | None = None,
         use_widget: bool = False,
+        said: NullTranslations = ENGLISH,
     ) -> None:
-        self.report = CostsReport(snapshot, scope, warnings_only)
+        self.report = CostsReport(snapshot, scope, warnings_only, said)
         self.refresh = refresh
         self.sort_key = "per_hour"
         self.descending = True
@@ -404,7 +456,8 @@ class CostsView:
         if self.refresh is None:
             return
         snapshot = self.refresh()
-        self.report = CostsReport(snapshot, self.report.scope, self.report.warnings_only)
+        report = self.report
+        self.report = CostsReport(snapshot, report.scope, report.warnings_only, report.said)
         if self.widget is not None:
             self.widget.update()
 
@@ -417,16 +470,19 @@ def _make_widget_class() -> Any:
 
         def __init__(self, view: CostsView) -> None:
             self.view = view
+            said = view.report.said
             self.headline = widgets.HTML()
             self.message = widgets.HTML()
             self.refresh_button = widgets.Button(
-                description="Refresh", icon="refresh", tooltip="Scan AWS again"
+                description=say(said, "Refresh"),
+                icon="refresh",
+                tooltip=say(said, "Scan AWS again"),
             )
             self.refresh_button.on_click(lambda _b: self._on_refresh())
             self.header_buttons = {
                 c.key: widgets.Button(
                     description=self._header_title(c),
-                    tooltip=f"Sort by {c.title}",
+                    tooltip=say(said, "Sort by {column}", column=view.report.title(c)),
                     layout=widgets.Layout(width="auto"),
                 )
                 for c in COLUMNS
@@ -465,31 +521,36 @@ def _make_widget_class() -> Any:
                 rows = report.rows(self.view.sort_key, self.view.descending)
                 cells: list[Any] = list(self.header_buttons.values())
                 for row in rows[:MAX_WIDGET_ROWS]:
-                    for column, value in zip(COLUMNS, _cells(row), strict=True):
+                    for column, value in zip(COLUMNS, _cells(row, report.said), strict=True):
                         style = "text-align:right;display:block" if column.numeric else ""
                         cells.append(widgets.HTML(f"<span style='{style}'>{esc(value)}</span>"))
                 self.grid.children = tuple(cells)
                 if not rows:
-                    self.message.value = f"No billable resources in scope '{esc(report.scope)}'."
+                    self.message.value = esc(report.no_resources())
                 elif len(rows) > MAX_WIDGET_ROWS:
-                    self.message.value = (
-                        f"Showing the top {MAX_WIDGET_ROWS} of {len(rows)} rows "
-                        "(%costs --json has them all)."
+                    self.message.value = esc(
+                        say(
+                            report.said,
+                            "Showing the top {top} of {n} rows (%costs --json has them all).",
+                            top=MAX_WIDGET_ROWS,
+                            n=len(rows),
+                        )
                     )
                 else:
                     self.message.value = ""
             self.notes.value = html_notes(report)
 
         def _header_title(self, column: Column) -> str:
+            title = self.view.report.title(column)
             if column.key != self.view.sort_key:
-                return column.title
-            return column.title + (" ▼" if self.view.descending else " ▲")
+                return title
+            return title + (" ▼" if self.view.descending else " ▲")
 
         def _on_refresh(self) -> None:
             from jupyter_costwidget.magics.source import SourceError
 
             self.refresh_button.disabled = True
-            self.message.value = "Refreshing…"
+            self.message.value = html.escape(say(self.view.report.said, "Refreshing…"))
             try:
                 self.view.reload()
             except SourceError as err:
@@ -521,14 +582,15 @@ def parse_time(value: str | None) -> datetime | None:
         return None
 
 
-def when_done_text(status: dict[str, Any]) -> str:
+def when_done_text(status: dict[str, Any], said: NullTranslations = ENGLISH) -> str:
     """What `%costs --stop-when-done` says: armed or not, and what happens to outputs."""
     when_done = status.get("stop_when_done") or {}
     if not when_done.get("armed"):
-        return "Stop when done: cancelled."
-    return (
+        return say(said, "Stop when done: cancelled.")
+    return say(
+        said,
         "This app stops once the work running now is done (busy kernels, terminal programs, "
         "CPU/GPU work), after a short warning; open documents are saved first. Outputs of "
         "cells that finish while no JupyterLab tab is open are not written to the notebook: "
-        "write results to files. Cancel with %costs --stop-when-done off."
+        "write results to files. Cancel with %costs --stop-when-done off.",
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from jupyter_costwidget.api.models import SCOPES
 from jupyter_costwidget.aws.context import NOTEBOOK_INSTANCE, Context
+from jupyter_costwidget.i18n import Text
 from jupyter_costwidget.pricing import Price
 from jupyter_costwidget.spend import resources as r
 
@@ -38,12 +39,12 @@ def hours_between(start: datetime | None, now: datetime) -> float:
     return max(0.0, (now - start).total_seconds() / 3600.0)
 
 
-def format_hours(hours: float) -> str:
+def format_hours(hours: float) -> Text:
     if hours < 1:
-        return f"{round(hours * 60)} min"
+        return Text("{n} min", n=round(hours * 60))
     if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.1f} days"
+        return Text("{n} h", n=format(hours, ".1f"))
+    return Text("{n} days", n=format(hours / 24, ".1f"))
 
 
 def price_resource(res: r.Resource, region: str, lookup: PriceLookup) -> dict[str, Any]:
@@ -157,19 +158,31 @@ def resource_warnings(
     out: list[dict[str, Any]] = []
     age = hours_between(res.started_at, now)
 
-    def add(code: str, severity: str, message: str) -> None:
+    def add(code: str, severity: str, message: Text) -> None:
         out.append({"code": code, "severity": severity, "message": message, "resource_id": res.id})
 
     if res.kind == r.APP and res.app_type == "Canvas" and res.status == "InService":
         cost = (
-            f"about ${accrued:,.2f} so far" if accrued is not None else "an unknown amount so far"
+            Text("about ${amount} so far", amount=format(accrued, ",.2f"))
+            if accrued is not None
+            else Text("an unknown amount so far")
         )
-        rate = f"${priced['per_hour']:,.2f}/h" if priced["per_hour"] is not None else "by the hour"
+        rate = (
+            Text("${amount}/h", amount=format(priced["per_hour"], ",.2f"))
+            if priced["per_hour"] is not None
+            else Text("by the hour")
+        )
         add(
             "canvas-running",
             "critical",
-            f"Canvas of {res.owner or 'an unknown user'} has been running for {format_hours(age)} "
-            f"({cost}). Canvas bills {rate} until its owner logs out or an admin deletes the app.",
+            Text(
+                "Canvas of {owner} has been running for {age} ({cost}). Canvas bills {rate} "
+                "until its owner logs out or an admin deletes the app.",
+                owner=res.owner or Text("an unknown user"),
+                age=format_hours(age),
+                cost=cost,
+                rate=rate,
+            ),
         )
     if (
         res.kind == r.ENDPOINT
@@ -181,30 +194,48 @@ def resource_warnings(
             add(
                 "endpoint-idle",
                 "critical",
-                f"Endpoint {res.name} had no invocations in the last "
-                f"{th.idle_endpoint_hours:g} h but keeps billing for its instances. "
-                "Delete it if nobody uses it.",
+                Text(
+                    "Endpoint {name} had no invocations in the last {hours} h but keeps billing "
+                    "for its instances. Delete it if nobody uses it.",
+                    name=res.name,
+                    hours=format(th.idle_endpoint_hours, "g"),
+                ),
             )
     if res.kind == r.TRAINING_WARM_POOL and res.status == "Available":
         # Nothing runs on a warm pool until a new job reuses it; it bills all the same.
         keep = res.facts.get("keep_alive_seconds")
-        left = ""
+        values = {
+            "name": res.name,
+            "count": res.count or "?",
+            "instance": res.instance_type or Text("unknown"),
+            "age": format_hours(age),
+        }
         if isinstance(keep, int | float):
             remaining = max(0.0, keep / 3600 - age)
-            left = f" It is kept for another {format_hours(remaining)} unless stopped."
-        add(
-            "warm-pool-idle",
-            "warning",
-            f"The warm pool of training job {res.name} has kept {res.count or '?'} x "
-            f"{res.instance_type or 'unknown'} for {format_hours(age)} with no job on it."
-            f"{left} Stop it if no job will reuse it.",
-        )
+            message = Text(
+                "The warm pool of training job {name} has kept {count} x {instance} for {age} "
+                "with no job on it. It is kept for another {left} unless stopped. Stop it if no "
+                "job will reuse it.",
+                left=format_hours(remaining),
+                **values,
+            )
+        else:
+            message = Text(
+                "The warm pool of training job {name} has kept {count} x {instance} for {age} "
+                "with no job on it. Stop it if no job will reuse it.",
+                **values,
+            )
+        add("warm-pool-idle", "warning", message)
     if res.kind == r.EFS and res.facts.get("orphaned"):
         add(
             "storage-orphaned",
             "warning",
-            f"EFS file system {res.name} belonged to domain {res.domain_id}, which no longer "
-            "exists; it still bills for its storage.",
+            Text(
+                "EFS file system {name} belonged to domain {domain}, which no longer exists; it "
+                "still bills for its storage.",
+                name=res.name,
+                domain=res.domain_id,
+            ),
         )
     if (
         res.kind in (r.APP, r.NOTEBOOK_INSTANCE)
@@ -215,14 +246,20 @@ def resource_warnings(
         add(
             "long-running",
             "critical",
-            f"{res.name} has been running on GPU instance {res.instance_type} for "
-            f"{format_hours(age)}. Stop it when you are done.",
+            Text(
+                "{name} has been running on GPU instance {instance} for {age}. Stop it when you "
+                "are done.",
+                name=res.name,
+                instance=res.instance_type,
+                age=format_hours(age),
+            ),
         )
     if not priced["price_known"]:
         if res.facts.get("serverless_only"):
-            message = (
-                f"Endpoint {res.name} is serverless: it bills per second of inference, so there "
-                "is no hourly price."
+            message = Text(
+                "Endpoint {name} is serverless: it bills per second of inference, so there is "
+                "no hourly price.",
+                name=res.name,
             )
         else:
             missing = sorted(
@@ -232,8 +269,10 @@ def resource_warnings(
                     if p["usd_per_hour"] is None
                 }
             )
-            message = (
-                f"No price known for {', '.join(missing) or res.name} in this region ({res.name})."
+            message = Text(
+                "No price known for {missing} in this region ({name}).",
+                missing=", ".join(missing) or res.name,
+                name=res.name,
             )
         add("price-unknown", "info", message)
     return out

@@ -12,6 +12,7 @@ import os
 import threading
 from collections import deque
 from datetime import datetime, timezone
+from gettext import NullTranslations
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,6 +21,7 @@ from jupyter_costwidget.api.models import SCOPES, SpendSnapshot
 from jupyter_costwidget.aws.context import Context, detect_context
 from jupyter_costwidget.aws.inventory import Inventory, ScanResult
 from jupyter_costwidget.aws.ownership import Home
+from jupyter_costwidget.i18n import Text, is_translated, normalize, translate, translations
 from jupyter_costwidget.spend.arithmetic import Thresholds, compute_spend
 from jupyter_costwidget.spend.tag_hygiene import apply_tag_hygiene
 from jupyter_costwidget.stop.rules import mark_stoppable
@@ -46,7 +48,10 @@ class SpendEngine:
         self._price_lookup = price_lookup
         self._catalog_error: dict[str, str] | None = None
         self._snapshot: dict[str, Any] | None = None
-        self._snapshot_json = ""
+        # The snapshot's JSON per language (None: English), made once per scan for every
+        # language asked for so far: warnings and stop refusals are said in it.
+        self._json_by_language: tuple[dict[str, Any] | None, dict[str | None, str]] = (None, {})
+        self._languages: set[str | None] = {None}
         self._snapshot_at = 0.0  # monotonic time of the last finished scan
         self._inflight: asyncio.Future[dict[str, Any]] | None = None
         self._inflight_began = 0.0
@@ -207,13 +212,21 @@ class SpendEngine:
             return self._empty_snapshot()
         return {**self._snapshot, **self.snapshot_meta()}
 
-    def snapshot_json(self) -> str:
-        """`snapshot()` as JSON text, from the text made once per scan."""
-        if self._snapshot is None or not self._snapshot_json:
+    def snapshot_json(self, language: str | None = None) -> str:
+        """`snapshot()` as JSON text, from the text made once per scan, with the warnings in
+        `language` when the package has its catalogue (English otherwise)."""
+        snapshot, bodies = self._json_by_language
+        if self._snapshot is None or snapshot is None:
             return json.dumps(self.snapshot(), default=str)
         snap = self.snapshot_meta()
         tail = {k: snap[k] for k in ("age_seconds", "stale", "history")}
-        return f"{self._snapshot_json}, {json.dumps(tail)[1:]}"
+        key = normalize(language) if is_translated(language) else None
+        body = bodies.get(key)
+        if body is None:
+            # First ask in this language since the scan; later scans make it off the loop.
+            self._languages.add(key)
+            body = bodies[key] = _dump_without_closing_brace(snapshot, translations(key))
+        return f"{body}, {json.dumps(tail)[1:]}"
 
     def snapshot_meta(self) -> dict[str, Any]:
         """age_seconds, stale and history: the fields that change between scans."""
@@ -293,7 +306,11 @@ class SpendEngine:
         self._record_history(now, spend["totals"]["mine"]["per_hour"])
         # Serialized once here, off the event loop: a large account's snapshot is ~1 MB of
         # JSON, too slow to dump per request. Requests only append the per-request fields.
-        self._snapshot_json = _dump_without_closing_brace(snapshot)
+        bodies = {
+            key: _dump_without_closing_brace(snapshot, translations(key))
+            for key in tuple(self._languages)
+        }
+        self._json_by_language = (snapshot, bodies)
         self._snapshot = snapshot
         self._snapshot_at = self.monotonic()
         self._snapshot_began = began
@@ -381,16 +398,26 @@ class SpendEngine:
         }
 
 
-def _dump_without_closing_brace(snapshot: dict[str, Any]) -> str:
-    """JSON of the snapshot minus its final '}'. Long lists are dumped item by item: one
-    json.dumps of a megabyte holds the GIL for tens of ms and would stall the event loop."""
-    long_keys = ("resources", "warnings")
-    head = json.dumps({k: v for k, v in snapshot.items() if k not in long_keys}, default=str)
-    parts = [head[:-1]]
-    for key in long_keys:
-        items = ",".join(json.dumps(item, default=str) for item in snapshot.get(key, []))
-        parts.append(f', "{key}": [{items}]')
-    return "".join(parts)
+def _dump_without_closing_brace(snapshot: dict[str, Any], said: NullTranslations) -> str:
+    """JSON of the snapshot minus its final '}', its words said in `said`'s language. Long
+    lists are dumped item by item: one json.dumps of a megabyte holds the GIL for tens of ms
+    and would stall the event loop."""
+    head = json.dumps(
+        {k: v for k, v in snapshot.items() if k not in ("resources", "warnings")}, default=str
+    )
+    rows = ",".join(
+        json.dumps(_said(row, "stop_refused_reason", said), default=str)
+        for row in snapshot.get("resources", [])
+    )
+    warnings = ",".join(
+        json.dumps(_said(w, "message", said), default=str) for w in snapshot.get("warnings", [])
+    )
+    return f'{head[:-1]}, "resources": [{rows}], "warnings": [{warnings}]'
+
+
+def _said(item: dict[str, Any], key: str, said: NullTranslations) -> dict[str, Any]:
+    value = item.get(key)
+    return {**item, key: translate(value, said)} if isinstance(value, Text) else item
 
 
 def _ts(iso: str) -> float:

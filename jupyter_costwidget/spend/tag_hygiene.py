@@ -12,6 +12,7 @@ from typing import Any
 
 from jupyter_costwidget.aws.descriptions import BILLING_ENDPOINT_STATUSES
 from jupyter_costwidget.aws.ownership import DOMAIN_TAG, SPACE_TAGS, USER_PROFILE_TAG
+from jupyter_costwidget.i18n import N_, Text
 
 OWNER_TAGS = (USER_PROFILE_TAG, *SPACE_TAGS)
 CODE = "tag-missing"
@@ -22,11 +23,20 @@ RUNNING = {
     "processing-job": {"InProgress"},
     "transform-job": {"InProgress"},
 }
+# (one tag, several tags): what a resource lacks.
+_REQUIRED_TAGS = (
+    N_("the tag {tags} required by your administrator (add with AddTags)"),
+    N_("the tags {tags} required by your administrator (add with AddTags)"),
+)
+_STUDIO_TAGS = (
+    N_("the SageMaker Studio tag {tags} (added when launched from Studio)"),
+    N_("the SageMaker Studio tags {tags} (added when launched from Studio)"),
+)
 _NOUN = {
-    "endpoint": "Endpoint",
-    "training-job": "Training job",
-    "processing-job": "Processing job",
-    "transform-job": "Transform job",
+    "endpoint": Text("Endpoint"),
+    "training-job": Text("Training job"),
+    "processing-job": Text("Processing job"),
+    "transform-job": Text("Transform job"),
 }
 
 
@@ -60,24 +70,25 @@ def tag_missing_warnings(
         required, studio = missing_tags(tags, required_tags, studio_tags)
         if not required and not studio:
             continue
-        parts = []
-        if required:
-            parts.append(
-                f"the tag{'s' if len(required) > 1 else ''} {', '.join(required)} required "
-                "by your administrator (add with AddTags)"
+        parts = [
+            Text(one if len(found) == 1 else many, tags=separator.join(found))
+            for found, (one, many), separator in (
+                (required, _REQUIRED_TAGS, ", "),
+                (studio, _STUDIO_TAGS, "; "),
             )
-        if studio:
-            parts.append(
-                f"the SageMaker Studio tag{'s' if len(studio) > 1 else ''} {'; '.join(studio)} "
-                "(added when launched from Studio)"
-            )
+            if found
+        ]
+        what = parts[0] if len(parts) == 1 else Text("{a} and {b}", a=parts[0], b=parts[1])
         out.append(
             {
                 "code": CODE,
                 "severity": "warning",
-                "message": (
-                    f"{_NOUN[kind]} {res.get('name') or res.get('id')} is missing "
-                    f"{' and '.join(parts)}, so its cost cannot be attributed on the bill."
+                "message": Text(
+                    "{noun} {name} is missing {what}, so its cost cannot be attributed on the "
+                    "bill.",
+                    noun=_NOUN[kind],
+                    name=res.get("name") or res.get("id"),
+                    what=what,
                 ),
                 "resource_id": res.get("id"),
                 "missing": required + studio,

@@ -11,16 +11,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from jupyter_costwidget.aws.clients import AwsClients
+from jupyter_costwidget.i18n import Text
 
 # allow_stop value -> the scope a resource must count in to be stoppable (None: any resource).
 _REQUIRED_SCOPE: dict[str, str | None] = {"mine": "mine", "domain": "domain", "region": None}
 
 # Kinds that bill but cannot be stopped: storage has to be deleted, with its data.
 NOT_STOPPABLE = {
-    "space-storage": "Space storage bills until the space is deleted; deleting it deletes its "
-    "files, so it cannot be stopped from here (delete the space in SageMaker Studio).",
-    "efs": "An EFS file system bills until it is deleted together with its data; it cannot be "
-    "stopped from here (delete it in the EFS console once nothing needs it).",
+    "space-storage": Text(
+        "Space storage bills until the space is deleted; deleting it deletes its files, so it "
+        "cannot be stopped from here (delete the space in SageMaker Studio)."
+    ),
+    "efs": Text(
+        "An EFS file system bills until it is deleted together with its data; it cannot be "
+        "stopped from here (delete it in the EFS console once nothing needs it)."
+    ),
 }
 
 # Spaces hold the new Studio apps; Classic apps (and Canvas) belong to a user profile.
@@ -30,7 +35,7 @@ _SPACE_APP_TYPES = {"JupyterLab", "CodeEditor"}
 class StopRefused(Exception):
     """The stop is not allowed or not possible; `status` is the HTTP status to answer with."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str | Text) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -55,20 +60,33 @@ def check_allowed(resource: dict[str, Any], allow_stop: str) -> None:
     if allow_stop == "none":
         raise StopRefused(
             403,
-            "Stopping resources from JupyterLab is turned off by the administrator "
-            "(c.CostWidget.allow_stop = 'none').",
+            Text(
+                "Stopping resources from JupyterLab is turned off by the administrator "
+                "(c.CostWidget.allow_stop = 'none')."
+            ),
         )
     if allow_stop not in _REQUIRED_SCOPE:
         raise StopRefused(403, f"Unknown c.CostWidget.allow_stop value {allow_stop!r}.")
     required = _REQUIRED_SCOPE[allow_stop]
     if required is not None and required not in scopes:
-        who = "yours" if required == "mine" else "in this domain"
-        raise StopRefused(
-            403,
-            f"{resource.get('name') or resource.get('id')} is not {who}; the administrator allows "
-            f"stopping only resources in scope '{required}' (c.CostWidget.allow_stop = "
-            f"'{allow_stop}').",
-        )
+        name = resource.get("name") or resource.get("id")
+        if required == "mine":
+            message = Text(
+                "{name} is not yours; the administrator allows stopping only resources in "
+                "scope '{scope}' (c.CostWidget.allow_stop = '{setting}').",
+                name=name,
+                scope=required,
+                setting=allow_stop,
+            )
+        else:
+            message = Text(
+                "{name} is not in this domain; the administrator allows stopping only "
+                "resources in scope '{scope}' (c.CostWidget.allow_stop = '{setting}').",
+                name=name,
+                scope=required,
+                setting=allow_stop,
+            )
+        raise StopRefused(403, message)
 
 
 def stop_call(resource: dict[str, Any]) -> StopCall:
@@ -94,7 +112,9 @@ def stop_call(resource: dict[str, Any]) -> StopCall:
         "transform-job": ("StopTransformJob", "TransformJobName"),
     }
     if kind not in simple or not name:
-        raise StopRefused(409, f"Resources of kind {kind!r} cannot be stopped from here.")
+        raise StopRefused(
+            409, Text("Resources of kind '{kind}' cannot be stopped from here.", kind=kind)
+        )
     operation, key = simple[kind]
     return StopCall("sagemaker", operation, {key: name})
 

@@ -1,4 +1,4 @@
-import { SpendModel } from '../spend/model';
+import { SpendModel, spendPath } from '../spend/model';
 import { CostWidgetRequestError } from '../api/request';
 import { ISpendSnapshot } from '../types';
 import { snapshot } from './fixtures';
@@ -134,5 +134,15 @@ describe('SpendModel', () => {
     await expect(model.stop('app:x')).rejects.toThrow('not yours');
     expect(f.calls).toEqual([]);
     model.dispose();
+  });
+});
+
+describe('spendPath', () => {
+  it('asks for the warnings in the display language, except English', () => {
+    expect(spendPath(false, 'ja-JP')).toBe('spend?lang=ja-JP');
+    expect(spendPath(true, 'ja-JP')).toBe('spend?refresh=1&lang=ja-JP');
+    expect(spendPath(false, 'en')).toBe('spend');
+    expect(spendPath(true, 'en-US')).toBe('spend?refresh=1');
+    expect(spendPath(false, '')).toBe('spend');
   });
 });

@@ -13,12 +13,30 @@ export type SpendFetcher = (refresh: boolean) => Promise<ISpendSnapshot>;
 /** Asks the server to stop one resource. */
 export type ResourceStopper = (id: string) => Promise<IStopResult>;
 
-export const fetchSpendFromServer: SpendFetcher = refresh =>
-  requestAPI<ISpendSnapshot>(
-    refresh ? 'spend?refresh=1' : 'spend',
-    {},
-    { trackActivity: false }
-  );
+/** The query of GET spend: a forced scan, and the language of the warnings. */
+export function spendPath(refresh: boolean, language: string): string {
+  const query = new URLSearchParams();
+  if (refresh) {
+    query.set('refresh', '1');
+  }
+  if (language && !language.startsWith('en')) {
+    query.set('lang', language);
+  }
+  const text = query.toString();
+  return text ? `spend?${text}` : 'spend';
+}
+
+/** Fetches from the server, with the warnings in `language` (JupyterLab's, e.g. ja-JP). */
+export function spendFetcher(language = 'en'): SpendFetcher {
+  return refresh =>
+    requestAPI<ISpendSnapshot>(
+      spendPath(refresh, language),
+      {},
+      { trackActivity: false }
+    );
+}
+
+export const fetchSpendFromServer: SpendFetcher = spendFetcher();
 
 export const stopResourceOnServer: ResourceStopper = id =>
   requestAPI<IStopResult>('resources/stop', {

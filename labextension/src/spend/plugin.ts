@@ -11,7 +11,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { SpendModel } from './model';
+import { SpendModel, spendFetcher } from './model';
 import { CriticalWarningNotifier } from './notify';
 import { SpendPanel } from './panel';
 import { loadSettings, MeterSettings } from '../settings';
@@ -42,12 +42,14 @@ export const spendPlugin: JupyterFrontEndPlugin<ISpendModel> = {
     restorer: ILayoutRestorer | null
   ): Promise<ISpendModel> => {
     const trans = (translator ?? nullTranslator).load('jupyter_costwidget');
+    const language = (translator ?? nullTranslator).languageCode;
     const registrySettings = await loadSettings(
       settingRegistry,
       SPEND_PLUGIN_ID
     );
     const settings = new MeterSettings(registrySettings);
     const model = new SpendModel({
+      fetchSpend: spendFetcher(language),
       interval: settings.value.pollSeconds * 1000
     });
     settings.changed.connect(() =>
