@@ -92,6 +92,32 @@ EVERYTHING = {
         {"name": "nb-on", "instance": "ml.t3.medium"},
         {"name": "nb-off", "instance": "ml.t3.medium", "status": "Stopped"},
     ],
+    "mlflow_tracking_servers": [
+        {"name": "mlflow-1", "size": "Medium", "tags": {"sagemaker:user-profile-arn": ALICE_ARN}},
+        {"name": "mlflow-off", "status": "Stopped"},
+    ],
+    "hyperpod_clusters": [
+        {
+            "name": "hp-1",
+            "groups": [
+                {"name": "ctrl", "instance": "ml.m5.xlarge", "count": 1},
+                {"name": "workers", "instance": "ml.p5.48xlarge", "count": 2},
+            ],
+        }
+    ],
+    "partner_apps": [{"name": "comet-1", "type": "comet", "tier": "small"}],
+    "other_regions": {
+        "ap-northeast-1": {
+            "domains": [
+                {
+                    "id": "d-tokyo1",
+                    "user_profiles": ["taro"],
+                    "apps": [{"type": "Canvas", "user": "taro"}],
+                }
+            ],
+            "endpoints": [{"name": "ep-tokyo", "variants": [{"instance": "ml.m5.xlarge"}]}],
+        }
+    },
     "me": {"domain": "d-conf1", "space": "alice-space", "app_type": "JupyterLab"},
     "billing": {
         "month_to_date": 100.0,
@@ -99,6 +125,7 @@ EVERYTHING = {
         "cost_allocation_tags_active": True,
         "by_tag": {ALICE_ARN: 40.0},
         "budgets": [{"name": "ml", "limit": 500, "actual": 100, "forecast": 300}],
+        "by_region": {"ap-northeast-1": 30.0},
     },
 }
 # Protocols that are JSON on the wire: their raw bodies are checked.
@@ -149,9 +176,15 @@ def calls(sandbox: Any) -> list[tuple[str, str, dict[str, Any]]]:
                 "TimePeriod": {"Start": "2026-11-01", "End": "2026-11-15"},
                 "Granularity": "DAILY",
                 "Metrics": ["UnblendedCost"],
-                "GroupBy": [{"Type": "DIMENSION", "Key": "USAGE_TYPE"}],
+                "GroupBy": [
+                    {"Type": "DIMENSION", "Key": "USAGE_TYPE"},
+                    {"Type": "DIMENSION", "Key": "REGION"},
+                ],
             },
         ),
+        ("sagemaker", "ListMlflowTrackingServers", {"MaxResults": 100}),
+        ("sagemaker", "ListClusters", {"MaxResults": 100}),
+        ("sagemaker", "ListPartnerApps", {"MaxResults": 100}),
         ("ce", "ListCostAllocationTags", {"TagKeys": ["sagemaker:user-profile-arn"]}),
         ("budgets", "DescribeBudgets", {"AccountId": ACCOUNT, "MaxResults": 100}),
         (
@@ -192,6 +225,15 @@ def calls(sandbox: Any) -> list[tuple[str, str, dict[str, Any]]]:
     for nb in sm.list_notebook_instances()["NotebookInstances"]:
         params = {"NotebookInstanceName": nb["NotebookInstanceName"]}
         out.append(("sagemaker", "DescribeNotebookInstance", params))
+    for server in sm.list_mlflow_tracking_servers()["TrackingServerSummaries"]:
+        params = {"TrackingServerName": server["TrackingServerName"]}
+        out.append(("sagemaker", "DescribeMlflowTrackingServer", params))
+        out.append(("sagemaker", "ListTags", {"ResourceArn": server["TrackingServerArn"]}))
+    for cluster in sm.list_clusters()["ClusterSummaries"]:
+        out.append(("sagemaker", "DescribeCluster", {"ClusterName": cluster["ClusterName"]}))
+        out.append(("sagemaker", "ListTags", {"ResourceArn": cluster["ClusterArn"]}))
+    for partner in sm.list_partner_apps()["Summaries"]:
+        out.append(("sagemaker", "DescribePartnerApp", {"Arn": partner["Arn"]}))
     return out
 
 
@@ -296,3 +338,39 @@ def test_errors_carry_codes_botocore_knows(sandbox, operation, params, fault):
     modeled = {e.name for e in sm.meta.service_model.operation_model(operation).error_shapes}
     assert code in modeled | COMMON_ERRORS, (code, modeled)
     assert info.value.response["Error"].get("Message")
+
+
+def test_stops_of_the_hourly_services_answer_in_botocore_s_shape(sandbox):
+    sandbox.load(EVERYTHING)
+    sm = client(sandbox, "sagemaker")
+    raw = RawBodies(sm)
+    partner = sm.list_partner_apps()["Summaries"][0]["Arn"]
+    problems = []
+    for operation, params in (
+        ("StopMlflowTrackingServer", {"TrackingServerName": "mlflow-1"}),
+        ("DeleteCluster", {"ClusterName": "hp-1"}),
+        ("DeletePartnerApp", {"Arn": partner}),
+    ):
+        getattr(sm, _snake(operation))(**params)
+        shape = sm.meta.service_model.operation_model(operation).output_shape
+        problems += [
+            f"{operation}: {p}" for p in conformance_errors(raw.json(operation)[-1], shape)
+        ]
+    assert problems == []
+    # What each stop leaves, as AWS describes it afterwards.
+    server = sm.describe_mlflow_tracking_server(TrackingServerName="mlflow-1")
+    assert server["TrackingServerStatus"] == "Stopped"
+    assert sm.describe_cluster(ClusterName="hp-1")["ClusterStatus"] == "Deleting"
+    assert sm.describe_partner_app(Arn=partner)["Status"] == "Deleting"
+
+
+def test_other_regions_are_served_in_their_own_region(sandbox):
+    sandbox.load(EVERYTHING)
+    tokyo = boto3.client("sagemaker", region_name="ap-northeast-1", endpoint_url=sandbox.url)
+    apps = tokyo.list_apps()["Apps"]
+    assert [(a["DomainId"], a["AppType"]) for a in apps] == [("d-tokyo1", "Canvas")]
+    assert [e["EndpointName"] for e in tokyo.list_endpoints()["Endpoints"]] == ["ep-tokyo"]
+    assert tokyo.list_mlflow_tracking_servers()["TrackingServerSummaries"] == []
+    home = client(sandbox, "sagemaker")
+    assert "ep-tokyo" not in [e["EndpointName"] for e in home.list_endpoints()["Endpoints"]]
+    assert "d-tokyo1" not in [a["DomainId"] for a in home.list_apps()["Apps"]]

@@ -23,6 +23,8 @@ from .aws_shape import amend
 from .billing import OPERATIONS as CE_OPERATIONS
 from .billing import BillingError, CostExplorer, load_budgets
 from .faults import FaultError, Faults
+from .managed import OPERATIONS as MANAGED_OPERATIONS
+from .managed import ManagedServices
 from .metadata import resource_metadata
 from .pricing import PriceList
 from .scenario import ScenarioError, parse_scenario
@@ -58,6 +60,9 @@ class SandboxApp:
         self.region = DEFAULT_REGION
         self.account = DEFAULT_ACCOUNT
         self.studio = StudioBackend(self._domain_exists)
+        # Studio of the scenario's other regions (`other_regions`), by region.
+        self.other_studios: dict[str, StudioBackend] = {}
+        self.managed = ManagedServices()
         self.prices = PriceList()
         self.cost_explorer = CostExplorer()
         self.faults = Faults()
@@ -69,11 +74,16 @@ class SandboxApp:
     def _domain_exists(self, domain_id: str) -> bool:
         return domain_id in sagemaker_backends[self.account][self.region].domains
 
+    def _domain_check(self, region: str) -> Any:
+        return lambda domain_id: domain_id in sagemaker_backends[self.account][region].domains
+
     def reset(self) -> None:
         """Empty account, no faults, zero counts."""
         with self.lock:
             loader.reset_moto()
             self.studio.reset()
+            self.other_studios = {}
+            self.managed.reset()
             self.prices.set_overrides([])
             self.cost_explorer.set(None)
             self.scenario = None
@@ -87,15 +97,25 @@ class SandboxApp:
         with self.lock, self.studio.lock:
             loader.reset_moto()
             self.studio.reset()
+            self.managed.reset()
             self.region, self.account = scenario["region"], scenario["account"]
+            self.other_studios = {
+                region: StudioBackend(self._domain_check(region))
+                for region in scenario["other_regions"]
+            }
             try:
-                loader.apply(scenario, self.studio)
+                loader.apply(scenario, self.studio, self.managed)
+                for region, part in scenario["other_regions"].items():
+                    part["app_delete_seconds"] = scenario["app_delete_seconds"]
+                    loader.apply(part, self.other_studios[region], self.managed)
                 self.prices.set_overrides(scenario["prices"])
                 load_budgets(scenario.get("billing"), self.account)
-                self.cost_explorer.set(scenario.get("billing"))
+                self.cost_explorer.set(scenario.get("billing"), scenario["region"])
             except Exception:
                 loader.reset_moto()
                 self.studio.reset()
+                self.other_studios = {}
+                self.managed.reset()
                 self.cost_explorer.set(None)
                 self.scenario = None
                 raise
@@ -165,12 +185,20 @@ class SandboxApp:
             return error_response(call, 400, "SerializationException", "Malformed JSON body.")
         try:
             if call.service == "sagemaker" and call.operation in STUDIO_OPERATIONS:
-                result = self.studio.handle(call.operation, params, call.region)
+                studio = self.other_studios.get(call.region or "", self.studio)
+                result = studio.handle(call.operation, params, call.region)
+            elif call.service == "sagemaker" and call.operation in MANAGED_OPERATIONS:
+                region = call.region or self.region
+                result = self.managed.handle(call.operation, params, region)
             elif call.service == "sagemaker" and call.operation == "ListTags":
-                studio_tags = self.studio.list_tags(str(params.get("ResourceArn", "")))
-                if studio_tags is None:
+                arn = str(params.get("ResourceArn", ""))
+                found = [
+                    studio.list_tags(arn) for studio in (self.studio, *self.other_studios.values())
+                ]
+                tags = next((t for t in found if t is not None), self.managed.list_tags(arn))
+                if tags is None:
                     return None  # moto's resources (endpoints, jobs, ...)
-                result = studio_tags
+                result = tags
             elif call.service == "ce" and call.operation in CE_OPERATIONS:
                 result = self.cost_explorer.handle(call.operation, params)
             elif call.service == "pricing" and call.operation == "GetProducts":

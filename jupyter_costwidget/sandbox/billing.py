@@ -82,9 +82,23 @@ class CostExplorer:
     def __init__(self, today: Callable[[], date] | None = None) -> None:
         self._today = today or (lambda: datetime.now(timezone.utc).date())
         self.billing: dict[str, Any] | None = None
+        self.region = "us-east-1"
 
-    def set(self, billing: dict[str, Any] | None) -> None:
+    def set(self, billing: dict[str, Any] | None, region: str = "us-east-1") -> None:
         self.billing = billing
+        self.region = region
+
+    def _region_shares(self) -> dict[str, float]:
+        """region -> its share of every cost: `by_region` of month_to_date, the rest is the
+        scenario's own region's."""
+        b = self.billing or {}
+        mtd = float(b.get("month_to_date") or 0.0)
+        by_region = b.get("by_region") or {}
+        if mtd <= 0 or not by_region:
+            return {self.region: 1.0}
+        shares = {r: float(a) / mtd for r, a in by_region.items()}
+        shares[self.region] = shares.get(self.region, 0.0) + max(0.0, 1.0 - sum(shares.values()))
+        return {r: s for r, s in shares.items() if s > 0}
 
     # -- the data ----------------------------------------------------------------------
 
@@ -167,8 +181,10 @@ class CostExplorer:
                 return 1.0 if SERVICE in values else 0.0
             if key == "USAGE_TYPE":
                 return 1.0 if usage_type in values else 0.0
-            if key in ("RECORD_TYPE", "LINKED_ACCOUNT", "REGION"):
-                return 1.0  # the scenario is one account and region of usage
+            if key == "REGION":
+                return sum(s for r, s in self._region_shares().items() if r in values)
+            if key in ("RECORD_TYPE", "LINKED_ACCOUNT"):
+                return 1.0  # the scenario is one account
             raise _validation(f"The sandbox does not filter on dimension {key}")
         if "Tags" in expr:
             tags = expr["Tags"]
@@ -186,6 +202,8 @@ class CostExplorer:
                 parts = [(usage_type, 1.0)]
             elif g.get("Type") == "DIMENSION" and g.get("Key") == "SERVICE":
                 parts = [(SERVICE, 1.0)]
+            elif g.get("Type") == "DIMENSION" and g.get("Key") == "REGION":
+                parts = sorted(self._region_shares().items())
             elif g.get("Type") == "TAG":
                 key = g.get("Key", "")
                 parts = []

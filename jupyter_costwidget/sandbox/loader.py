@@ -17,6 +17,7 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.sagemaker.models import sagemaker_backends
 
 from . import arns
+from .managed import ManagedServices
 from .studio import StudioBackend
 
 GIB = 1024**3
@@ -49,8 +50,9 @@ def _naive(dt: datetime) -> datetime:
     return dt.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def apply(scenario: dict[str, Any], studio: StudioBackend) -> None:
-    """Load `scenario` (already validated by `parse_scenario`) into empty backends."""
+def apply(scenario: dict[str, Any], studio: StudioBackend, managed: ManagedServices) -> None:
+    """Load one region of `scenario` (already validated by `parse_scenario`) into empty
+    backends: moto's for `scenario["region"]`, that region's `studio`, and `managed`."""
     region, account = scenario["region"], scenario["account"]
     now = datetime.now(timezone.utc)
 
@@ -153,6 +155,12 @@ def apply(scenario: dict[str, Any], studio: StudioBackend) -> None:
         instance.instance_type = nb["instance"]
         instance.status = nb["status"]
         instance.creation_time = instance.last_modified_time = _naive(ago(nb["age_s"]))
+    for server in scenario["mlflow_tracking_servers"]:
+        managed.add_tracking_server(region, account, server, ago(server["age_s"]))
+    for cluster in scenario["hyperpod_clusters"]:
+        managed.add_cluster(region, account, cluster, ago(cluster["age_s"]))
+    for partner in scenario["partner_apps"]:
+        managed.add_partner_app(region, account, partner, ago(partner["age_s"]))
 
 
 def _model(sm: Any, name: str, region: str, account: str) -> str:

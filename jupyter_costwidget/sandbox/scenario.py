@@ -162,7 +162,38 @@ _TOP = {
     "app_delete_seconds": False,
     "description": False,
     "billing": False,
+    "mlflow_tracking_servers": False,
+    "hyperpod_clusters": False,
+    "partner_apps": False,
+    "other_regions": False,
 }
+# What another region of the account may hold: the resources, not the account-wide keys.
+_OTHER_REGION = {
+    key: False
+    for key in _TOP
+    if key not in ("region", "account", "prices", "me", "app_delete_seconds", "description")
+    and key not in ("billing", "other_regions")
+}
+_TRACKING_SERVER = {"name": True, "size": False, "status": False, "age": False, "tags": False}
+_CLUSTER = {"name": True, "groups": True, "status": False, "age": False, "tags": False}
+_GROUP = {"name": True, "instance": True, "count": True}
+_PARTNER_APP = {"name": True, "type": True, "tier": True, "status": False, "age": False}
+# botocore's SageMaker model: TrackingServerSize, TrackingServerStatus, ClusterStatus,
+# PartnerAppType, PartnerAppStatus.
+TRACKING_SERVER_SIZES = ("Small", "Medium", "Large")
+TRACKING_SERVER_STATUSES = (
+    "Creating", "Created", "CreateFailed", "Updating", "Updated", "UpdateFailed", "Deleting",
+    "DeleteFailed", "Stopping", "Stopped", "StopFailed", "Starting", "Started", "StartFailed",
+    "MaintenanceInProgress", "MaintenanceComplete", "MaintenanceFailed",
+)  # fmt: skip
+CLUSTER_STATUSES = (
+    "Creating", "Deleting", "Failed", "InService", "RollingBack", "SystemUpdating", "Updating",
+)  # fmt: skip
+PARTNER_APP_TYPES = ("lakera-guard", "comet", "deepchecks-llm-evaluation", "fiddler")
+PARTNER_APP_STATUSES = (
+    "Creating", "Updating", "Deleting", "Available", "Failed", "UpdateFailed", "Deleted",
+)  # fmt: skip
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _DOMAIN = {
     "id": True,
     "name": False,
@@ -238,60 +269,24 @@ def parse_scenario(data: Any) -> dict[str, Any]:
     """Validate a scenario; return a normalised deep copy (defaults filled, ages in seconds)."""
     c = _Checker()
     s = copy.deepcopy(c.obj(data, "", _TOP))
-    s["region"] = c.string(
-        s.get("region", "us-east-1"), "region", re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-    )
+    s["region"] = c.string(s.get("region", "us-east-1"), "region", _REGION)
     s["account"] = c.string(s.get("account", "123456789012"), "account", re.compile(r"^\d{12}$"))
     s["app_delete_seconds"] = c.number(s.get("app_delete_seconds", 2), "app_delete_seconds")
-    for key in (
-        "domains",
-        "deleted_domain_efs",
-        "endpoints",
-        "training_jobs",
-        "processing_jobs",
-        "transform_jobs",
-        "notebook_instances",
-        "prices",
-    ):
-        s[key] = c.lst(s.get(key, []), key)
-
-    c.unique(
-        [d.get("id") if isinstance(d, dict) else None for d in s["domains"]], "domains", "domain id"
-    )
-    for i, domain in enumerate(s["domains"]):
-        _domain(c, domain, f"domains[{i}]")
-    c.unique([d["name"] for d in s["domains"]], "domains", "domain name")
-    for i, orphan in enumerate(s["deleted_domain_efs"]):
-        f = f"deleted_domain_efs[{i}]"
-        c.obj(orphan, f, _ORPHAN)
-        c.string(orphan["domain_id"], f"{f}.domain_id")
-        if any(d["id"] == orphan["domain_id"] for d in s["domains"]):
-            raise ScenarioError(f"{f}.domain_id", "names a domain that exists; it must be deleted")
-        orphan["efs_gb"] = c.number(orphan.get("efs_gb", 0), f"{f}.efs_gb")
-
-    c.unique(
-        [e.get("name") for e in s["endpoints"] if isinstance(e, dict)], "endpoints", "endpoint"
-    )
-    for i, endpoint in enumerate(s["endpoints"]):
-        _endpoint(c, endpoint, f"endpoints[{i}]")
-    for key in ("training_jobs", "processing_jobs", "transform_jobs"):
-        c.unique([j.get("name") for j in s[key] if isinstance(j, dict)], key, "job")
-        for i, job in enumerate(s[key]):
-            _job(c, job, f"{key}[{i}]")
-    c.unique(
-        [n.get("name") for n in s["notebook_instances"] if isinstance(n, dict)],
-        "notebook_instances",
-        "notebook instance",
-    )
-    for i, nb in enumerate(s["notebook_instances"]):
-        f = f"notebook_instances[{i}]"
-        c.obj(nb, f, _NOTEBOOK)
-        c.string(nb["name"], f"{f}.name", _NAME)
-        c.string(nb["instance"], f"{f}.instance")
-        nb["volume_gb"] = c.number(nb.get("volume_gb", 5), f"{f}.volume_gb", 5, integer=True)
-        nb["status"] = c.choice(nb.get("status", "InService"), f"{f}.status", NOTEBOOK_STATUSES)
-        nb["age_s"] = parse_duration(nb.get("age", "0s"), f"{f}.age")
-        nb["tags"] = c.tags(nb.get("tags", {}), f"{f}.tags")
+    _resources(c, s, "")
+    others = s.get("other_regions", {})
+    if not isinstance(others, dict):
+        raise ScenarioError("other_regions", "must be an object of region -> resources")
+    s["other_regions"] = {}
+    for region, other in others.items():
+        f = f"other_regions.{region}"
+        c.string(region, f, _REGION)
+        if region == s["region"]:
+            raise ScenarioError(f, "is the scenario's own region")
+        part = copy.deepcopy(c.obj(other, f, _OTHER_REGION))
+        part.update(region=region, account=s["account"])
+        _resources(c, part, f + ".")
+        s["other_regions"][region] = part
+    s["prices"] = c.lst(s.get("prices", []), "prices")
     for i, row in enumerate(s["prices"]):
         f = f"prices[{i}]"
         c.obj(row, f, _PRICE)
@@ -312,6 +307,115 @@ def parse_scenario(data: Any) -> dict[str, Any]:
     return s
 
 
+def _resources(c: _Checker, s: dict[str, Any], prefix: str) -> None:
+    """The resource lists of one region, checked and normalised in place."""
+    for key in (
+        "domains",
+        "deleted_domain_efs",
+        "endpoints",
+        "training_jobs",
+        "processing_jobs",
+        "transform_jobs",
+        "notebook_instances",
+        "mlflow_tracking_servers",
+        "hyperpod_clusters",
+        "partner_apps",
+    ):
+        s[key] = c.lst(s.get(key, []), prefix + key)
+
+    c.unique(
+        [d.get("id") if isinstance(d, dict) else None for d in s["domains"]],
+        prefix + "domains",
+        "domain id",
+    )
+    for i, domain in enumerate(s["domains"]):
+        _domain(c, domain, f"{prefix}domains[{i}]")
+    c.unique([d["name"] for d in s["domains"]], prefix + "domains", "domain name")
+    for i, orphan in enumerate(s["deleted_domain_efs"]):
+        f = f"{prefix}deleted_domain_efs[{i}]"
+        c.obj(orphan, f, _ORPHAN)
+        c.string(orphan["domain_id"], f"{f}.domain_id")
+        if any(d["id"] == orphan["domain_id"] for d in s["domains"]):
+            raise ScenarioError(f"{f}.domain_id", "names a domain that exists; it must be deleted")
+        orphan["efs_gb"] = c.number(orphan.get("efs_gb", 0), f"{f}.efs_gb")
+
+    c.unique(
+        [e.get("name") for e in s["endpoints"] if isinstance(e, dict)],
+        prefix + "endpoints",
+        "endpoint",
+    )
+    for i, endpoint in enumerate(s["endpoints"]):
+        _endpoint(c, endpoint, f"{prefix}endpoints[{i}]")
+    for key in ("training_jobs", "processing_jobs", "transform_jobs"):
+        c.unique([j.get("name") for j in s[key] if isinstance(j, dict)], prefix + key, "job")
+        for i, job in enumerate(s[key]):
+            _job(c, job, f"{prefix}{key}[{i}]")
+    c.unique(
+        [n.get("name") for n in s["notebook_instances"] if isinstance(n, dict)],
+        prefix + "notebook_instances",
+        "notebook instance",
+    )
+    for i, nb in enumerate(s["notebook_instances"]):
+        f = f"{prefix}notebook_instances[{i}]"
+        c.obj(nb, f, _NOTEBOOK)
+        c.string(nb["name"], f"{f}.name", _NAME)
+        c.string(nb["instance"], f"{f}.instance")
+        nb["volume_gb"] = c.number(nb.get("volume_gb", 5), f"{f}.volume_gb", 5, integer=True)
+        nb["status"] = c.choice(nb.get("status", "InService"), f"{f}.status", NOTEBOOK_STATUSES)
+        nb["age_s"] = parse_duration(nb.get("age", "0s"), f"{f}.age")
+        nb["tags"] = c.tags(nb.get("tags", {}), f"{f}.tags")
+    _managed(c, s, prefix)
+
+
+def _managed(c: _Checker, s: dict[str, Any], prefix: str) -> None:
+    """MLflow tracking servers, HyperPod clusters and partner apps."""
+    for key, what in (
+        ("mlflow_tracking_servers", "tracking server"),
+        ("hyperpod_clusters", "cluster"),
+        ("partner_apps", "partner app"),
+    ):
+        c.unique([x.get("name") for x in s[key] if isinstance(x, dict)], prefix + key, what)
+    for i, server in enumerate(s["mlflow_tracking_servers"]):
+        f = f"{prefix}mlflow_tracking_servers[{i}]"
+        c.obj(server, f, _TRACKING_SERVER)
+        c.string(server["name"], f"{f}.name", _NAME)
+        server["size"] = c.choice(server.get("size", "Small"), f"{f}.size", TRACKING_SERVER_SIZES)
+        server["status"] = c.choice(
+            server.get("status", "Created"), f"{f}.status", TRACKING_SERVER_STATUSES
+        )
+        server["age_s"] = parse_duration(server.get("age", "0s"), f"{f}.age")
+        server["tags"] = c.tags(server.get("tags", {}), f"{f}.tags")
+    for i, cluster in enumerate(s["hyperpod_clusters"]):
+        f = f"{prefix}hyperpod_clusters[{i}]"
+        c.obj(cluster, f, _CLUSTER)
+        c.string(cluster["name"], f"{f}.name", _NAME)
+        groups = c.lst(cluster["groups"], f"{f}.groups")
+        if not groups:
+            raise ScenarioError(f"{f}.groups", "needs at least one instance group")
+        for j, group in enumerate(groups):
+            g = f"{f}.groups[{j}]"
+            c.obj(group, g, _GROUP)
+            c.string(group["name"], f"{g}.name", _NAME)
+            c.string(group["instance"], f"{g}.instance")
+            group["count"] = c.number(group["count"], f"{g}.count", 0, integer=True)
+        c.unique([g["name"] for g in groups], f"{f}.groups", "instance group")
+        cluster["status"] = c.choice(
+            cluster.get("status", "InService"), f"{f}.status", CLUSTER_STATUSES
+        )
+        cluster["age_s"] = parse_duration(cluster.get("age", "0s"), f"{f}.age")
+        cluster["tags"] = c.tags(cluster.get("tags", {}), f"{f}.tags")
+    for i, app in enumerate(s["partner_apps"]):
+        f = f"{prefix}partner_apps[{i}]"
+        c.obj(app, f, _PARTNER_APP)
+        c.string(app["name"], f"{f}.name", _NAME)
+        app["type"] = c.choice(app["type"], f"{f}.type", PARTNER_APP_TYPES)
+        c.string(app["tier"], f"{f}.tier")
+        app["status"] = c.choice(
+            app.get("status", "Available"), f"{f}.status", PARTNER_APP_STATUSES
+        )
+        app["age_s"] = parse_duration(app.get("age", "0s"), f"{f}.age")
+
+
 def _today() -> date:
     return datetime.now(timezone.utc).date()
 
@@ -324,6 +428,7 @@ _BILLING = {
     "cost_allocation_tags_active": False,
     "by_tag": False,
     "budgets": False,
+    "by_region": False,
 }
 _DAY = {"date": False, "days_ago": False, "amount": True, "by_usage_type": False}
 _BUDGET = {
@@ -414,6 +519,16 @@ def parse_billing(c: _Checker, b: Any, f: str, today: date) -> dict[str, Any]:
         if total > mtd + _SLACK:
             raise ScenarioError(f"{f}.by_tag", f"amounts for {key} exceed month_to_date")
     b["by_tag"] = by_tag
+    # This month's SageMaker spend per region; the rest is the scenario's own region's.
+    by_region = b.get("by_region", {})
+    if not isinstance(by_region, dict):
+        raise ScenarioError(f"{f}.by_region", "must be an object of region -> amount")
+    for region, amount in by_region.items():
+        c.string(region, f"{f}.by_region", _REGION)
+        c.number(amount, f"{f}.by_region.{region}")
+    if sum(by_region.values()) > mtd + _SLACK:
+        raise ScenarioError(f"{f}.by_region", "amounts exceed month_to_date")
+    b["by_region"] = by_region
     budgets = c.lst(b.get("budgets", []), f"{f}.budgets")
     for i, budget in enumerate(budgets):
         bf = f"{f}.budgets[{i}]"
