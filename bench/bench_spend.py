@@ -120,6 +120,9 @@ def floor_calls(s: dict[str, Any]) -> dict[str, int]:
         "sagemaker.ListProcessingJobs": pages(len(s["processing_jobs"])),
         "sagemaker.ListTransformJobs": pages(len(s["transform_jobs"])),
         "sagemaker.ListNotebookInstances": pages(len(s["notebook_instances"])),
+        "sagemaker.ListMlflowTrackingServers": pages(len(s.get("mlflow_tracking_servers", []))),
+        "sagemaker.ListClusters": pages(len(s.get("hyperpod_clusters", []))),
+        "sagemaker.ListPartnerApps": pages(len(s.get("partner_apps", []))),
     }
 
 

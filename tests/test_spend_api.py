@@ -356,7 +356,8 @@ async def test_malformed_metadata(jp_fetch, metadata_file):
 # ------------------------------------------------------------------------- efficiency
 LISTS = ["ListDomains", "ListApps", "ListSpaces", "ListUserProfiles", "ListEndpoints",
          "ListTrainingJobs", "ListProcessingJobs", "ListTransformJobs",
-         "ListNotebookInstances"]  # fmt: skip
+         "ListNotebookInstances", "ListMlflowTrackingServers", "ListClusters",
+         "ListPartnerApps"]  # fmt: skip
 WARM_SCAN = {
     **{f"sagemaker.{op}": 1 for op in LISTS},
     "sagemaker.ListTrainingJobs": 2,  # jobs in progress, and warm pools (WarmPoolStatusEquals)

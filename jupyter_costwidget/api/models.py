@@ -42,6 +42,9 @@ ResourceKind = Literal[
     "processing-job",
     "transform-job",
     "notebook-instance",
+    "mlflow-tracking-server",
+    "hyperpod-cluster",
+    "partner-app",
 ]
 
 
@@ -131,6 +134,14 @@ class Variant(Sparse):
     async_: bool | None = Field(None, alias="async", description="An asynchronous endpoint.")
 
 
+class InstanceGroup(Model):
+    """One instance group of a HyperPod cluster: its current count bills."""
+
+    name: str
+    instance_type: str
+    count: int
+
+
 class ResourceRow(Sparse):
     id: str
     kind: ResourceKind
@@ -161,6 +172,11 @@ class ResourceRow(Sparse):
     spot: bool | None = None
     variants: list[Variant] | None = None
     tags: dict[str, str] | None = None
+    size: str | None = Field(None, description="An MLflow tracking server's size.")
+    tier: str | None = Field(None, description="A partner app's tier.")
+    instance_groups: list[InstanceGroup] | None = Field(
+        None, description="A HyperPod cluster's instance groups."
+    )
 
 
 class SpendWarning(Sparse):

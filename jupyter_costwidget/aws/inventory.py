@@ -24,6 +24,8 @@ from jupyter_costwidget.aws.descriptions import (
     Lists,
 )
 from jupyter_costwidget.aws.endpoint_metrics import EndpointMetrics
+from jupyter_costwidget.aws.hourly_services import HourlyServices
+from jupyter_costwidget.aws.hourly_services import list_sources as hourly_sources
 from jupyter_costwidget.aws.job_kinds import RUNNING_JOBS
 from jupyter_costwidget.aws.ownership import Home, Names
 from jupyter_costwidget.aws.resource_rows import ResourceRows, names_in
@@ -70,6 +72,7 @@ def list_sources(calls: CountingCalls) -> dict[str, Callable[[], list[dict[str, 
         "notebooks": lambda: calls.list_all(
             "sagemaker", "ListNotebookInstances", "NotebookInstances"
         ),
+        **hourly_sources(calls),
     }
 
 
@@ -94,6 +97,7 @@ class Inventory:
         self.descriptions = Descriptions()
         self.tags = TagIndex(metrics_interval, monotonic)
         self.metrics = EndpointMetrics(idle_endpoint_hours, metrics_interval, clock, monotonic)
+        self.hourly = HourlyServices()
         self._pool: ThreadPoolExecutor | None = None
         # Operations answered AccessDenied: not retried before the time stored with them.
         self._denied: dict[str, tuple[float, AwsError]] = {}
@@ -132,7 +136,9 @@ class Inventory:
         described = {name: desc for name, desc in billing.items() if desc is not None}
         self.metrics.refresh(calls, pool, described, errors)
         self.names = names_in(lists)
-        rows = ResourceRows(self.descriptions, self.tags, self.metrics, self.names, home)
+        rows = ResourceRows(
+            self.descriptions, self.tags, self.metrics, self.names, home, self.hourly
+        )
         return ScanResult(
             resources=rows.build(lists, stale),
             errors=errors.list(),
@@ -178,7 +184,9 @@ class Inventory:
         index = (
             pool.submit(self.tags.fetch_index, calls, arns) if self.tags.index_due(arns) else None
         )
-        for future in [pool.submit(t) for t in self.descriptions.tasks(calls, lists, errors)]:
+        tasks = self.descriptions.tasks(calls, lists, errors)
+        tasks += self.hourly.tasks(calls, lists, errors)
+        for future in [pool.submit(t) for t in tasks]:
             future.result()
         if index is not None and not index.result():
             # No tagging API (e.g. tag:GetResources not granted): ListTags per resource, once.

@@ -18,6 +18,7 @@ from jupyter_costwidget.aws.descriptions import (
     Lists,
 )
 from jupyter_costwidget.aws.endpoint_metrics import EndpointMetrics
+from jupyter_costwidget.aws.hourly_services import HourlyServices
 from jupyter_costwidget.aws.job_kinds import RUNNING_JOBS, JobKind
 from jupyter_costwidget.aws.ownership import Home, Names, attribute
 from jupyter_costwidget.aws.tag_index import TagIndex
@@ -41,6 +42,7 @@ class ResourceRows:
     metrics: EndpointMetrics
     names: Names
     home: Home | None
+    hourly: HourlyServices
 
     def build(self, lists: Lists, stale: list[str]) -> list[r.Resource]:
         was_stale = set(stale).__contains__
@@ -73,6 +75,9 @@ class ResourceRows:
         out: list[r.Resource] = []
         for source, row in rows:
             out += [found for found in map(row, lists[source]) if found is not None]
+        out += self.hourly.rows(
+            lists, set(stale), lambda arn, tags: self._attribution(arn, owners, tags)
+        )
         return out
 
     def _apps_row(self, app: dict[str, Any], space_owner: dict, stale: bool) -> r.Resource | None:
@@ -197,10 +202,13 @@ class ResourceRows:
         resource.facts["tags"] = self.tags.known_tags(endpoint.get("EndpointArn"))
         return resource
 
-    def _attribution(self, arn: str | None, space_owner: dict) -> dict[str, Any]:
-        """owner, space, domain_id and arn of a tagged endpoint or job, and notes."""
+    def _attribution(
+        self, arn: str | None, space_owner: dict, tags: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """owner, space, domain_id and arn of a tagged resource, and notes. `tags`: its tags
+        when known otherwise than from the tag index."""
         found = attribute(
-            self.tags.tags_of(arn),
+            self.tags.tags_of(arn) if tags is None else tags,
             self.names,
             self.home,
             lambda domain, space: space_owner.get((domain, space)),

@@ -19,6 +19,8 @@ from jupyter_costwidget.pricing import Price
 from jupyter_costwidget.spend import resources as r
 
 GPU_PREFIXES = ("ml.g", "ml.p", "ml.inf", "ml.trn")
+# Row fields of the hourly services (aws/hourly_services.py).
+HOURLY_FACTS = ("size", "tier", "instance_groups")
 # (region, component, instance_type) -> the price, or None when unknown
 PriceLookup = Callable[[str, str, str], "Price | None"]
 
@@ -254,6 +256,19 @@ def resource_warnings(
                 age=format_hours(age),
             ),
         )
+    if res.kind == r.HYPERPOD_CLUSTER and res.status == "InService" and age > th.long_running_hours:
+        add(
+            "long-running",
+            "critical",
+            Text(
+                "HyperPod cluster {name} has kept {count} instances ({instance}) for {age}. "
+                "They bill until the cluster is deleted, whether or not jobs run.",
+                name=res.name,
+                count=res.count or 0,
+                instance=res.instance_type or Text("unknown"),
+                age=format_hours(age),
+            ),
+        )
     if not priced["price_known"]:
         if res.facts.get("serverless_only"):
             message = Text(
@@ -335,7 +350,7 @@ def compute_spend(
                 **{
                     k: v
                     for k, v in res.facts.items()
-                    if k in ("orphaned", "invocations", "spot", "variants")
+                    if k in ("orphaned", "invocations", "spot", "variants", *HOURLY_FACTS)
                 },
             }
         )

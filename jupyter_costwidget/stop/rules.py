@@ -104,7 +104,15 @@ def stop_call(resource: dict[str, Any]) -> StopCall:
             "UpdateTrainingJob",
             {"TrainingJobName": name, "ResourceConfig": {"KeepAlivePeriodInSeconds": 0}},
         )
+    arn = str(resource.get("arn") or "")
+    if kind == "hyperpod-cluster" and arn:
+        # Pinned by ARN (DeleteCluster takes a name or an ARN): a cluster of the same name
+        # made since the scan is not touched.
+        return StopCall("sagemaker", "DeleteCluster", {"ClusterName": arn})
+    if kind == "partner-app" and arn:
+        return StopCall("sagemaker", "DeletePartnerApp", {"Arn": arn})
     simple = {
+        "mlflow-tracking-server": ("StopMlflowTrackingServer", "TrackingServerName"),
         "endpoint": ("DeleteEndpoint", "EndpointName"),
         "notebook-instance": ("StopNotebookInstance", "NotebookInstanceName"),
         "training-job": ("StopTrainingJob", "TrainingJobName"),

@@ -32,6 +32,13 @@ _DESCRIBE: dict[str, tuple[str, str, str]] = {
     ),
     r.APP: ("DescribeApp", "AppArn", "Status"),
     r.TRAINING_WARM_POOL: ("DescribeTrainingJob", "TrainingJobArn", "WarmPoolStatus"),
+    r.MLFLOW_TRACKING_SERVER: (
+        "DescribeMlflowTrackingServer",
+        "TrackingServerArn",
+        "TrackingServerStatus",
+    ),
+    r.HYPERPOD_CLUSTER: ("DescribeCluster", "ClusterArn", "ClusterStatus"),
+    r.PARTNER_APP: ("DescribePartnerApp", "Arn", "Status"),
 }
 _GONE_CODES = {"ResourceNotFound", "ValidationException", "ResourceNotFoundException"}
 _GONE_STATUSES = {"Deleted", "Deleting", "Failed", "Stopped", "Completed", "Stopping"}

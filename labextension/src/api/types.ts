@@ -288,6 +288,17 @@ export interface StopWhenDone {
   stops_at: string | null;
 }
 /**
+ * One instance group of a HyperPod cluster: its current count bills.
+ *
+ * This interface was referenced by `CostWidgetApi`'s JSON-Schema
+ * via the `definition` "InstanceGroup".
+ */
+export interface InstanceGroup {
+  name: string;
+  instance_type: string;
+  count: number;
+}
+/**
  * This interface was referenced by `CostWidgetApi`'s JSON-Schema
  * via the `definition` "InstancePool".
  */
@@ -349,7 +360,10 @@ export interface ResourceRow {
     | 'training-warm-pool'
     | 'processing-job'
     | 'transform-job'
-    | 'notebook-instance';
+    | 'notebook-instance'
+    | 'mlflow-tracking-server'
+    | 'hyperpod-cluster'
+    | 'partner-app';
   name: string;
   arn: string | null;
   app_type: string | null;
@@ -385,6 +399,18 @@ export interface ResourceRow {
   tags?: {
     [k: string]: string;
   } | null;
+  /**
+   * An MLflow tracking server's size.
+   */
+  size?: string | null;
+  /**
+   * A partner app's tier.
+   */
+  tier?: string | null;
+  /**
+   * A HyperPod cluster's instance groups.
+   */
+  instance_groups?: InstanceGroup[] | null;
 }
 /**
  * One production variant of an endpoint.
@@ -542,7 +568,10 @@ export interface StopResult {
     | 'training-warm-pool'
     | 'processing-job'
     | 'transform-job'
-    | 'notebook-instance';
+    | 'notebook-instance'
+    | 'mlflow-tracking-server'
+    | 'hyperpod-cluster'
+    | 'partner-app';
   name: string;
   per_hour: number | null;
   action: string;

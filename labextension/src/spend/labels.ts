@@ -17,7 +17,10 @@ export function kindLabel(kind: string, trans: TranslationBundle): string {
     'training-warm-pool': trans.__('Training warm pool'),
     'processing-job': trans.__('Processing job'),
     'transform-job': trans.__('Transform job'),
-    'notebook-instance': trans.__('Notebook instance')
+    'notebook-instance': trans.__('Notebook instance'),
+    'mlflow-tracking-server': trans.__('MLflow tracking server'),
+    'hyperpod-cluster': trans.__('HyperPod cluster'),
+    'partner-app': trans.__('Partner AI app')
   };
   return labels[kind] ?? kind;
 }
@@ -65,6 +68,18 @@ export function stopEffect(
       return trans.__(
         'The batch transform job is stopped (StopTransformJob); it cannot be resumed.'
       );
+    case 'mlflow-tracking-server':
+      return trans.__(
+        'The tracking server is stopped (StopMlflowTrackingServer). Its experiments, runs and artifacts stay; it can be started again.'
+      );
+    case 'hyperpod-cluster':
+      return trans.__(
+        'The HyperPod cluster is DELETED (DeleteCluster): every instance of every instance group is terminated, with its local storage, and running jobs are lost. Data on shared file systems and S3 stays. This cannot be undone.'
+      );
+    case 'partner-app':
+      return trans.__(
+        'The partner app is deleted (DeletePartnerApp), with its configuration; users lose access to it.'
+      );
     default:
       return trans.__('This resource cannot be stopped from here.');
   }
@@ -94,6 +109,12 @@ export function explainWarning(
         'This file system belonged to a Studio domain that was deleted. It keeps billing for storage until it is deleted; copy anything needed first.'
       );
     case 'long-running':
+      if (resource?.kind === 'hyperpod-cluster') {
+        return trans.__(
+          'A HyperPod cluster bills %1 for every instance of every group until it is deleted, whether or not jobs run.',
+          rate
+        );
+      }
       return trans.__(
         'GPU instances bill %1 while the app runs, even when no code is running. Stop it when you are done.',
         rate
