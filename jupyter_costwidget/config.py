@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from traitlets import Bool, CFloat, CInt, Enum, List, Unicode, default
+from traitlets import Bool, CFloat, CInt, Enum, List, TraitError, Unicode, Union, default, validate
 from traitlets.config import Configurable
 
 from jupyter_costwidget.api.models import SCOPES
@@ -65,6 +65,16 @@ class CostWidget(Configurable):
     idle_endpoint_hours = CFloat(
         24.0, help="An InService endpoint with no Invocations for this long is idle."
     ).tag(config=True)
+    regions = Union(
+        [Unicode(), List(Unicode())],
+        default_value="auto",
+        help="Regions to scan besides this one: a list (e.g. ['ap-northeast-1']), or 'auto' "
+        "(every region where Cost Explorer shows SageMaker spend this month, from the billed "
+        "spend's cache: no extra requests). Their resources count in scope 'account'.",
+    ).tag(config=True)
+    other_regions_refresh_seconds = CFloat(
+        600.0, help="Interval of the scans of other regions (they change the meter less)."
+    ).tag(config=True)
     long_running_hours = CFloat(
         12.0, help="Warn about GPU apps and notebook instances running longer than this."
     ).tag(config=True)
@@ -74,7 +84,9 @@ class CostWidget(Configurable):
 
     # --- stop actions -------------------------------------------------------------------
     allow_stop = Enum(
-        ["none", *SCOPES[1:]],  # "self" is this app, stopped by its own controls
+        # "self" is this app, stopped by its own controls; other regions ("account") are
+        # stopped from a server in their region.
+        ["none", *(scope for scope in SCOPES if scope not in ("self", "account"))],
         default_value="mine",
         help="Which resources a user may stop from the panel: scope 'mine' by default.",
     ).tag(config=True)
@@ -147,6 +159,18 @@ class CostWidget(Configurable):
     state_dir = Unicode(
         "", help="Where the extension persists state (default: <jupyter data dir>/costwidget)."
     ).tag(config=True)
+
+    @validate("regions")
+    def _check_regions(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if isinstance(value, str) and value != "auto":
+            raise TraitError("c.CostWidget.regions is 'auto' or a list of region names.")
+        return value
+
+    def other_regions(self, home: str | None, billed: list[str]) -> list[str]:
+        """The regions to scan besides `home`: configured, or those billed this month."""
+        chosen = billed if self.regions == "auto" else list(self.regions)
+        return sorted({region for region in chosen if region and region != home})
 
     def effective_stale_after(self) -> float:
         return self.stale_after_seconds or 3 * self.refresh_seconds

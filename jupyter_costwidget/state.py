@@ -54,6 +54,7 @@ class CostWidgetState:
         self.idle: IdleMonitor | None = None
         self.billing: BillingService | None = None
         self._aws: AwsClients | None = None
+        self._other_aws: dict[str, AwsClients] = {}
         self._region_override: str | None = None
 
     @property
@@ -67,6 +68,18 @@ class CostWidgetState:
                 max_pool_connections=max(10, self.config.aws_max_workers * 2),
             )
         return self._aws
+
+    def aws_in(self, region: str) -> AwsClients:
+        """Clients for another region of the account (its scans), made once per region."""
+        clients = self._other_aws.get(region)
+        if clients is None:
+            clients = self._other_aws[region] = AwsClients(
+                region=region,
+                endpoint_url=self.config.endpoint_url or None,
+                max_attempts=self.config.aws_max_attempts,
+                max_pool_connections=max(10, self.config.aws_max_workers * 2),
+            )
+        return clients
 
     def use_region(self, region: str) -> None:
         """Point AWS clients at `region` (found from the metadata file)."""

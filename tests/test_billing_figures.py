@@ -170,7 +170,31 @@ def test_summarize_daily_splits_month_and_yesterday():
         "yesterday": 5.0,
         "today": 3.25,  # the day after yesterday
         "by_usage_type": {"B": 2.0, "A": 1.25},
+        "by_region": {},  # not grouped by region
     }
+
+
+def test_summarize_daily_by_usage_type_and_region():
+    # Keys [usage type, region], as GetCostAndUsage groups them (botocore ce: Group.Keys).
+    results = [
+        {
+            "TimePeriod": {"Start": "2026-11-02", "End": "2026-11-03"},
+            "Groups": [
+                {"Keys": ["APN1-Canvas:Session-Hrs", "ap-northeast-1"],
+                 "Metrics": {"UnblendedCost": {"Amount": "45.6", "Unit": "USD"}}},
+                {"Keys": ["USE1-Studio:ml.t3.medium", "us-east-1"],
+                 "Metrics": {"UnblendedCost": {"Amount": "1.104", "Unit": "USD"}}},
+                {"Keys": ["APN1-Host:ml.m5.large", "ap-northeast-1"],
+                 "Metrics": {"UnblendedCost": {"Amount": "2.4", "Unit": "USD"}}},
+            ],
+        }
+    ]  # fmt: skip
+    out = summarize_daily(results, date(2026, 11, 1), date(2026, 11, 2))
+    # Tokyo 45.6 + 2.4 = 48.00, Virginia 1.104 -> 1.10; MTD 49.104 -> 49.10.
+    assert out["by_region"] == {"ap-northeast-1": 48.0, "us-east-1": 1.1}
+    assert list(out["by_region"]) == ["ap-northeast-1", "us-east-1"]
+    assert out["month_to_date"] == 49.1
+    assert out["by_usage_type"]["APN1-Canvas:Session-Hrs"] == 45.6
 
 
 def test_summarize_daily_mid_month():

@@ -80,7 +80,7 @@ async def test_each_kind_is_listed_with_its_owner_and_flagged_without_a_price(jp
         {"name": "controller", "instance_type": "ml.m5.xlarge", "count": 1},
         {"name": "workers", "instance_type": "ml.p5.48xlarge", "count": 4},
     ]
-    assert cluster["owner"] is None and cluster["scopes"] == ["region"]
+    assert cluster["owner"] is None and cluster["scopes"] == ["region", "account"]
     assert partner["kind"] == "partner-app" and partner["tier"] == "small"
     assert partner["app_type"] == "comet"
     # data/pricing/sagemaker_prices.csv has no MLflow, HyperPod or partner app rows:

@@ -219,7 +219,7 @@ async def test_scope_totals(jp_fetch):
     region_per_hour = sum(PER_HOUR.values()) + sum(EFS_PER_HOUR.values())
     assert totals["region"]["per_hour"] == pytest.approx(region_per_hour, rel=1e-4)
     assert totals["region"]["unpriced"] == len(UNPRICED)
-    assert rows["endpoint:churn-xgb"]["scopes"] == ["mine", "domain", "region"]
+    assert rows["endpoint:churn-xgb"]["scopes"] == ["mine", "domain", "region", "account"]
 
 
 async def test_warnings(jp_fetch):

@@ -281,13 +281,13 @@ def test_scopes_for_classic_and_notebook_instance_and_local():
         environment="studio-classic", region=REGION, domain_id="d-1", user_profile="bob",
         app_type="KernelGateway", app_name="dsml",
     )  # fmt: skip
-    assert scopes_of(bob_kg, classic) == ["self", "mine", "domain", "region"]
-    assert scopes_of(canvas, classic) == ["mine", "domain", "region"]
+    assert scopes_of(bob_kg, classic) == ["self", "mine", "domain", "region", "account"]
+    assert scopes_of(canvas, classic) == ["mine", "domain", "region", "account"]
     legacy = scenario()[-1]
     nb = Context(environment="notebook-instance", region=REGION, app_name="legacy")
-    assert scopes_of(legacy, nb) == ["self", "mine", "region"]
-    assert scopes_of(bob_kg, nb) == ["region"]
-    assert scopes_of(bob_kg, Context(region=REGION)) == ["region"]
+    assert scopes_of(legacy, nb) == ["self", "mine", "region", "account"]
+    assert scopes_of(bob_kg, nb) == ["region", "account"]
+    assert scopes_of(bob_kg, Context(region=REGION)) == ["region", "account"]
 
 
 def test_empty_scopes_total_zero_not_null():

@@ -61,9 +61,10 @@ def test_alices_jupyterlab_row(result):
             }
         ],
         "notes": [],
-        "scopes": ["self", "mine", "domain", "region"],
+        "scopes": ["self", "mine", "domain", "region", "account"],
         "warnings": [],
         "stale": False,
+        "region": REGION,
     }
 
 
@@ -113,9 +114,10 @@ def test_an_idle_endpoint_row(result):
             },
         ],
         "notes": [],
-        "scopes": ["mine", "domain", "region"],
+        "scopes": ["mine", "domain", "region", "account"],
         "warnings": ["endpoint-idle"],
         "stale": False,
+        "region": REGION,
         "invocations": 0.0,
     }
 
@@ -141,7 +143,7 @@ def test_orphaned_efs_and_spot_job_rows(result):
     efs = rows["efs:fs-gone"]
     # MONTHLY ("EFS-Standard", ""): 0.365 x 40 GB / 730 h = 0.02 $/h; 1000 h: 20.0 $.
     assert (efs["per_hour"], efs["accrued"], efs["orphaned"]) == (0.02, 20.0, True)
-    assert efs["started_at"] == "2026-10-12T20:00:00Z" and efs["scopes"] == ["region"]
+    assert efs["started_at"] == "2026-10-12T20:00:00Z" and efs["scopes"] == ["region", "account"]
     bert = rows["training-job:bert"]
     assert bert["spot"] is True and bert["price_parts"][0]["usd_per_hour"] is None
     legacy = rows["notebook-instance:legacy"]
@@ -178,6 +180,8 @@ def test_totals_by_scope(result):
         # region: + EFS 0.02 x 1000 h = 20 $ and the notebook 0.75 x 20 h = 15 $;
         #         unpriced: + the serverless endpoint and the notebook's storage.
         "region": {"per_hour": 5.4308, "accrued": 501.8576, "unpriced": 3},
+        # account: no other region scanned, so the same as the region.
+        "account": {"per_hour": 5.4308, "accrued": 501.8576, "unpriced": 3},
     }
 
 
@@ -425,6 +429,8 @@ def test_unknown_names_free_parts_and_empty_usages(second):
     ]
     # region: 4.0 + 3.0 + 1.2 + 0.0 = 8.2 $/h; 4.0 + 1.5 + 14.4 = 19.9 $; three unpriced.
     assert result["totals"]["region"] == {"per_hour": 8.2, "accrued": 19.9, "unpriced": 3}
+    # No other region was scanned: the account is this region.
+    assert result["totals"]["account"] == result["totals"]["region"]
 
 
 # --- single resources at the edges -------------------------------------------------------------

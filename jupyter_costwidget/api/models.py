@@ -25,7 +25,8 @@ class Sparse(Model):
 
 
 Timestamp = str  # RFC 3339, UTC, "Z": 2026-12-01T09:00:00Z
-Scope = Literal["self", "mine", "domain", "region"]
+# "account": this region and the other regions scanned (c.CostWidget.regions).
+Scope = Literal["self", "mine", "domain", "region", "account"]
 # Why the idle monitor stops: the idle timeout, the schedule, or "stop when done".
 StopReason = Literal["idle", "schedule", "when-done"]
 # The scopes, narrowest first: every other module takes them from here.
@@ -94,6 +95,7 @@ class Totals(Model):
     mine: ScopeTotal
     domain: ScopeTotal
     region: ScopeTotal
+    account: ScopeTotal
 
 
 class PricePart(Sparse):
@@ -172,6 +174,7 @@ class ResourceRow(Sparse):
     spot: bool | None = None
     variants: list[Variant] | None = None
     tags: dict[str, str] | None = None
+    region: str | None = Field(None, description="Where it runs (this region when absent).")
     size: str | None = Field(None, description="An MLflow tracking server's size.")
     tier: str | None = Field(None, description="A partner app's tier.")
     instance_groups: list[InstanceGroup] | None = Field(
@@ -185,6 +188,7 @@ class SpendWarning(Sparse):
     message: str
     resource_id: str | None
     missing: list[str] | None = Field(None, description="tag-missing: the required tags absent.")
+    region: str | None = Field(None, description="other-region: the region it is about.")
 
 
 class ScanFigures(Model):
@@ -403,6 +407,7 @@ class Billing(Model):
     today: float | None = None
     forecast: float | None = None
     by_usage_type: dict[str, float] = {}
+    by_region: dict[str, float] = Field({}, description="This month's spend per region.")
     budgets: list[BudgetRow] = []
     tags_active: bool | None = None
     tags: dict[str, str] = {}

@@ -80,12 +80,12 @@ class BilledSpendFetch:
                     result[key] = previous[key]
                     stale.append(key)
 
-        # 1. Month to date and yesterday, by usage type: one request.
+        # 1. Month to date and yesterday, by usage type and region: one request.
         try:
             results = self._daily_costs(min(month_start, yesterday), today + timedelta(days=1))
             result.update(summarize_daily(results, month_start, yesterday))
         except AwsError as err:
-            failed(err, ("month_to_date", "yesterday", "by_usage_type"))
+            failed(err, ("month_to_date", "yesterday", "by_usage_type", "by_region"))
 
         # 2. Which Studio tags are active (once a day), then 'mine' filtered by them.
         tags, tag_error = self._tag_status(daily_cache, today)
@@ -132,7 +132,12 @@ class BilledSpendFetch:
             "Granularity": "DAILY",
             "Metrics": [METRIC],
             "Filter": SERVICE_FILTER,
-            "GroupBy": [{"Type": "DIMENSION", "Key": "USAGE_TYPE"}],
+            # Two groupings in the one request: by region too, so the regions where
+            # SageMaker bills this month cost no extra request ($0.01 each).
+            "GroupBy": [
+                {"Type": "DIMENSION", "Key": "USAGE_TYPE"},
+                {"Type": "DIMENSION", "Key": "REGION"},
+            ],
         }
         out: list[dict[str, Any]] = []
         while True:

@@ -80,31 +80,36 @@ def budget_row(budget: dict[str, Any]) -> dict[str, Any]:
 def summarize_daily(
     results: list[dict[str, Any]], month_start: date, yesterday: date
 ) -> dict[str, Any]:
-    """month_to_date, yesterday, today (so far) and by_usage_type from a DAILY
-    GetCostAndUsage result."""
+    """month_to_date, yesterday, today (so far), by_usage_type and by_region from a DAILY
+    GetCostAndUsage result grouped by USAGE_TYPE (then REGION, when asked)."""
     mtd = 0.0
     yday = 0.0
     today_so_far = 0.0
     today = yesterday + timedelta(days=1)
     by_type: dict[str, float] = {}
+    by_region: dict[str, float] = {}
     for result in results:
         day = date.fromisoformat(result["TimePeriod"]["Start"][:10])
         for group in result.get("Groups") or []:
             amount = float(group["Metrics"][METRIC]["Amount"])
-            key = group["Keys"][0]
+            keys = group["Keys"]
             if day >= month_start:
                 mtd += amount
-                by_type[key] = by_type.get(key, 0.0) + amount
+                by_type[keys[0]] = by_type.get(keys[0], 0.0) + amount
+                if len(keys) > 1:
+                    by_region[keys[1]] = by_region.get(keys[1], 0.0) + amount
             if day == yesterday:
                 yday += amount
             if day == today:
                 today_so_far += amount
     ordered = sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))
+    regions = sorted(by_region.items(), key=lambda kv: (-kv[1], kv[0]))
     return {
         "month_to_date": cents(mtd),
         "yesterday": cents(yday),
         "today": cents(today_so_far),
         "by_usage_type": {k: cents(v) for k, v in ordered if round(v, 2) != 0},
+        "by_region": {k: cents(v) for k, v in regions if round(v, 2) != 0},
     }
 
 

@@ -4,7 +4,7 @@ Every Cost Explorer request costs $0.01 and its data changes a few times a day, 
 service per server fetches at most once per `c.CostWidget.billing_cache_hours` (default 6):
 every tab and request shares that result (one coalesced fetch at a time), the result and the
 per-day request count are persisted under the state dir, and a restarted server starts from
-them. Per fetch: one GetCostAndUsage (SageMaker, daily, grouped by usage type) and
+them. Per fetch: one GetCostAndUsage (SageMaker, daily, grouped by usage type and region) and
 DescribeBudgets. The forecast, the tags' status and `mine` (a GetCostAndUsage filtered by the
 Studio cost allocation tags, when active) move slowly: asked at most once per UTC day (the
 tags' status once a week). `c.CostWidget.billing_max_requests_per_day` (default 4) caps the
@@ -122,6 +122,11 @@ class BillingService:
             return provider.context, []
         return provider.context, provider.my_spaces()
 
+    def regions_with_spend(self) -> list[str]:
+        """Regions where SageMaker billed this month, from the cached figures (no request)."""
+        result = self.cache.copy().get("result") or {}
+        return sorted(r for r, amount in (result.get("by_region") or {}).items() if amount > 0)
+
     def _payload(self) -> dict[str, Any]:
         disk = self.cache.copy()
         result = disk.get("result") or {}
@@ -134,6 +139,7 @@ class BillingService:
             "yesterday": None,
             "forecast": None,
             "by_usage_type": {},
+            "by_region": {},
             "budgets": [],
             "tags_active": None,
             "tags": {},

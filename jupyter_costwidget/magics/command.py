@@ -145,7 +145,7 @@ class CostsMagics(Magics):
         choices=SCOPES,
         default="mine",
         help="self: this app; mine (default): everything of your user profile; "
-        "domain; region: everything the credentials can list.",
+        "domain; region: everything the credentials can list; account: every region scanned.",
     )
     @argument("--refresh", action="store_true", help="Scan AWS now instead of using the cache.")
     @argument(

@@ -24,6 +24,7 @@ SCOPE_TITLES = {
     "mine": Text("Mine"),
     "domain": Text("This domain"),
     "region": Text("The whole region"),
+    "account": Text("The account (every region scanned)"),
 }
 
 

@@ -138,7 +138,7 @@ def scopes_of(res: r.Resource, ctx: Context) -> list[str]:
         scopes.append("mine")
     if ctx.domain_id and res.domain_id == ctx.domain_id:
         scopes.append("domain")
-    scopes.append("region")
+    scopes += ["region", "account"]
     return scopes
 
 
@@ -320,45 +320,56 @@ def compute_spend(
                 totals[scope]["accrued"] += accrued or 0.0
             if not priced["price_known"]:
                 totals[scope]["unpriced"] += 1
-        rows.append(
-            {
-                "id": res.id,
-                "kind": res.kind,
-                "name": res.name,
-                "arn": res.arn,
-                "app_type": res.app_type,
-                "owner": res.owner,
-                "domain_id": res.domain_id,
-                "space": res.space,
-                "instance_type": res.instance_type,
-                "count": res.count,
-                "status": res.status,
-                "started_at": _iso(res.started_at),
-                "per_hour": _round(per_hour),
-                "accrued": _round(accrued),
-                "price_known": priced["price_known"],
-                "price_estimate": priced["price_estimate"],
-                # "derived": a part priced by the same-compute-price rule (catalog.py).
-                "price_source": "derived"
-                if any(part.get("price_source") == "derived" for part in priced["parts"])
-                else "list",
-                "price_parts": priced["parts"],
-                "notes": priced["notes"],
-                "scopes": scopes,
-                "warnings": [w["code"] for w in res_warnings],
-                "stale": res.stale,
-                **{
-                    k: v
-                    for k, v in res.facts.items()
-                    if k in ("orphaned", "invocations", "spot", "variants", *HOURLY_FACTS)
-                },
-            }
-        )
+        rows.append(resource_row(res, priced, accrued, scopes, res_warnings, region))
     for sums in totals.values():
         sums["per_hour"] = _round(sums["per_hour"])
         sums["accrued"] = _round(sums["accrued"])
     rows.sort(key=lambda row: (-(row["per_hour"] or 0.0), row["id"]))
     return {"totals": totals, "resources": rows, "warnings": warnings}
+
+
+def resource_row(
+    res: r.Resource,
+    priced: dict[str, Any],
+    accrued: float | None,
+    scopes: list[str],
+    res_warnings: list[dict[str, Any]],
+    region: str,
+) -> dict[str, Any]:
+    """One row of /spend's resources."""
+    return {
+        "id": res.id,
+        "kind": res.kind,
+        "name": res.name,
+        "arn": res.arn,
+        "app_type": res.app_type,
+        "owner": res.owner,
+        "domain_id": res.domain_id,
+        "space": res.space,
+        "instance_type": res.instance_type,
+        "count": res.count,
+        "status": res.status,
+        "started_at": _iso(res.started_at),
+        "per_hour": _round(priced["per_hour"]),
+        "accrued": _round(accrued),
+        "price_known": priced["price_known"],
+        "price_estimate": priced["price_estimate"],
+        # "derived": a part priced by the same-compute-price rule (catalog.py).
+        "price_source": "derived"
+        if any(part.get("price_source") == "derived" for part in priced["parts"])
+        else "list",
+        "price_parts": priced["parts"],
+        "notes": priced["notes"],
+        "scopes": scopes,
+        "warnings": [w["code"] for w in res_warnings],
+        "stale": res.stale,
+        "region": region or None,
+        **{
+            k: v
+            for k, v in res.facts.items()
+            if k in ("orphaned", "invocations", "spot", "variants", *HOURLY_FACTS)
+        },
+    }
 
 
 def _round(value: float | None) -> float | None:

@@ -11,6 +11,7 @@ import json
 import os
 import threading
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timezone
 from gettext import NullTranslations
 from typing import Any
@@ -23,6 +24,8 @@ from jupyter_costwidget.aws.inventory import Inventory, ScanResult
 from jupyter_costwidget.aws.ownership import Home
 from jupyter_costwidget.i18n import Text, is_translated, normalize, translate, translations
 from jupyter_costwidget.spend.arithmetic import Thresholds, compute_spend
+from jupyter_costwidget.spend.other_regions import add_other_regions
+from jupyter_costwidget.spend.region_scans import RegionScans
 from jupyter_costwidget.spend.tag_hygiene import apply_tag_hygiene
 from jupyter_costwidget.stop.rules import mark_stoppable
 
@@ -37,13 +40,16 @@ class SpendEngine:
         self.context: Context | None = None
         self.clock = state.clock
         self.monotonic = state.monotonic
-        self.inventory = Inventory(
-            aws=lambda: self.state.aws,
-            clock=self.clock,
-            monotonic=self.monotonic,
-            max_workers=self.config.aws_max_workers,
-            idle_endpoint_hours=self.config.idle_endpoint_hours,
-            metrics_interval=METRICS_INTERVAL_SECONDS,
+        self.inventory = self._inventory(lambda: self.state.aws)
+        self.other_regions = RegionScans(
+            state.aws_in,
+            self._inventory,
+            lambda: self.config.other_regions_refresh_seconds,
+            self.monotonic,
+        )
+        # Regions Cost Explorer shows SageMaker spend in this month (the billing cache).
+        self.billed_regions: Callable[[], list[str]] = lambda: (
+            state.billing.regions_with_spend() if state.billing is not None else []
         )
         self._price_lookup = price_lookup
         self._catalog_error: dict[str, str] | None = None
@@ -68,6 +74,16 @@ class SpendEngine:
         self.scans = 0
         self.last_scan: dict[str, Any] | None = None
 
+    def _inventory(self, aws: Callable[[], Any]) -> Inventory:
+        return Inventory(
+            aws=aws,
+            clock=self.clock,
+            monotonic=self.monotonic,
+            max_workers=self.config.aws_max_workers,
+            idle_endpoint_hours=self.config.idle_endpoint_hours,
+            metrics_interval=METRICS_INTERVAL_SECONDS,
+        )
+
     # ------------------------------------------------------------- service API
     async def start(self) -> None:
         self._wake = asyncio.Event()
@@ -84,6 +100,7 @@ class SpendEngine:
                 pass
             self._task = None
         self.inventory.close()
+        self.other_regions.close()
 
     async def _loop(self) -> None:
         assert self._wake is not None
@@ -280,17 +297,32 @@ class SpendEngine:
         result: ScanResult = self.inventory.scan(home)
         now = datetime.fromtimestamp(self.clock(), timezone.utc)
         lookup = self._lookup()
+        thresholds = Thresholds(self.config.idle_endpoint_hours, self.config.long_running_hours)
         spend = compute_spend(
             result.resources,
             ctx,
             ctx.region or "",
             lookup,
             now,
-            Thresholds(self.config.idle_endpoint_hours, self.config.long_running_hours),
+            thresholds,
         )
+        errors = list(ctx.errors) + result.errors
+        stale_sources = list(result.stale_sources)
+        regions = self.config.other_regions(ctx.region, self.billed_regions())
+        others = self.other_regions.scan_due(regions, ctx.account)
+        add_other_regions(
+            spend,
+            {region: scan.resources for region, scan in others.items()},
+            ctx.region or "",
+            lookup,
+            now,
+            thresholds,
+        )
+        for region, scan in others.items():
+            errors += [{**e, "source": f"{region} {e['source']}"} for e in scan.errors]
+            stale_sources += [f"{region} {source}" for source in scan.stale_sources]
         apply_tag_hygiene(spend, result.resources, self.config.required_tags)
         mark_stoppable(spend["resources"], self.config.allow_stop)
-        errors = list(ctx.errors) + result.errors
         if self._catalog_error:
             errors.append(self._catalog_error)
         snapshot = {
@@ -299,7 +331,7 @@ class SpendEngine:
             "context": ctx.public(),
             **spend,
             "errors": errors,
-            "stale_sources": result.stale_sources,
+            "stale_sources": stale_sources,
             "scan": {"calls": result.calls, "seconds": round(result.seconds, 3)},
         }
         self._check_contract(snapshot)

@@ -57,6 +57,16 @@ class StopCall:
 def check_allowed(resource: dict[str, Any], allow_stop: str) -> None:
     """Raise `StopRefused(403)` unless `allow_stop` covers one of the resource's scopes."""
     scopes = set(resource.get("scopes") or [])
+    if scopes == {"account"}:
+        # Another region's: its describe and stop would go to this region's endpoint.
+        raise StopRefused(
+            409,
+            Text(
+                "{name} runs in {region}; stop it from JupyterLab or the console in that region.",
+                name=resource.get("name") or resource.get("id"),
+                region=resource.get("region") or "?",
+            ),
+        )
     if allow_stop == "none":
         raise StopRefused(
             403,

@@ -23,5 +23,6 @@ export const SCOPES: ReadonlyArray<ScopeName> = [
   'self',
   'mine',
   'domain',
-  'region'
+  'region',
+  'account'
 ];

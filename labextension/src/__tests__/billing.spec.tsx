@@ -64,6 +64,7 @@ function billing(over: Partial<IBilling> = {}): IBilling {
     yesterday: 83.69,
     today: 12.5,
     forecast: 1890,
+    by_region: {},
     by_usage_type: {
       'APN1-Canvas:Session-Hrs': 410.4,
       'APN1-Host:ml.m5.xlarge': 300.3

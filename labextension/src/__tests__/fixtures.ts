@@ -51,7 +51,8 @@ export function snapshot(over: Partial<ISpendSnapshot> = {}): ISpendSnapshot {
       self: { per_hour: 1.46, accrued: 4.38, unpriced: 0 },
       mine: { per_hour: 3.1, accrued: 20.5, unpriced: 0 },
       domain: { per_hour: 5, accrued: 400, unpriced: 0 },
-      region: { per_hour: 9, accrued: 900, unpriced: 1 }
+      region: { per_hour: 9, accrued: 900, unpriced: 1 },
+      account: { per_hour: 9, accrued: 900, unpriced: 1 }
     },
     resources: [],
     warnings: [],

@@ -74,6 +74,12 @@ export interface Billing {
   by_usage_type: {
     [k: string]: number;
   };
+  /**
+   * This month's spend per region.
+   */
+  by_region: {
+    [k: string]: number;
+  };
   budgets: BudgetRow[];
   tags_active: boolean | null;
   tags: {
@@ -381,7 +387,7 @@ export interface ResourceRow {
   price_source: 'list' | 'derived';
   price_parts: PricePart[];
   notes: string[];
-  scopes: ('self' | 'mine' | 'domain' | 'region')[];
+  scopes: ('self' | 'mine' | 'domain' | 'region' | 'account')[];
   warnings: string[];
   stale: boolean;
   /**
@@ -399,6 +405,10 @@ export interface ResourceRow {
   tags?: {
     [k: string]: string;
   } | null;
+  /**
+   * Where it runs (this region when absent).
+   */
+  region?: string | null;
   /**
    * An MLflow tracking server's size.
    */
@@ -511,6 +521,7 @@ export interface Totals {
   mine: ScopeTotal;
   domain: ScopeTotal;
   region: ScopeTotal;
+  account: ScopeTotal;
 }
 /**
  * This interface was referenced by `CostWidgetApi`'s JSON-Schema
@@ -525,6 +536,10 @@ export interface SpendWarning {
    * tag-missing: the required tags absent.
    */
   missing?: string[] | null;
+  /**
+   * other-region: the region it is about.
+   */
+  region?: string | null;
 }
 /**
  * The spend engine's state, without AWS: GET costwidget/api/status.

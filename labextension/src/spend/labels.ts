@@ -30,7 +30,8 @@ export function scopeLabel(scope: ScopeName, trans: TranslationBundle): string {
     self: trans.__('This app'),
     mine: trans.__('Mine'),
     domain: trans.__('Domain'),
-    region: trans.__('Region')
+    region: trans.__('Region'),
+    account: trans.__('Account (all regions)')
   }[scope];
 }
 
@@ -123,6 +124,10 @@ export function explainWarning(
       return trans.__(
         'A finished training job kept its instances for reuse; they bill %1 until the keep-alive period ends, whether or not a job reuses them.',
         rate
+      );
+    case 'other-region':
+      return trans.__(
+        'Resources in other regions are not in this region\'s totals, nor in the SageMaker console while it shows this region. They count in the scope "Account"; stop them from JupyterLab or the console in their region.'
       );
     case 'price-unknown':
       return trans.__(

@@ -22,6 +22,7 @@ import { explainWarning, kindLabel, scopeLabel, stopEffect } from './labels';
 import { SpendModel } from './model';
 import { MeterSettings } from '../settings';
 import {
+  groupByRegion,
   isCritical,
   isStoppable,
   scopeTotal,
@@ -453,7 +454,34 @@ export class SpendPanel extends VDomRenderer<SpendModel> {
               <th></th>
             </tr>
           </thead>
-          <tbody>{rows.map(r => this._row(r, now, currency))}</tbody>
+          {groupByRegion(rows, snapshot.context.region).map(group =>
+            group.region === null ? (
+              <tbody key="home">
+                {group.rows.map(r => this._row(r, now, currency))}
+              </tbody>
+            ) : (
+              <tbody
+                key={group.region}
+                className="jp-CostWidget-region"
+                data-region={group.region}
+              >
+                <tr>
+                  <th colSpan={COLUMNS.length + 1}>
+                    {trans.__(
+                      'In %1 (another region, scope "account"): %2',
+                      group.region,
+                      formatRate(
+                        group.perHour,
+                        { currency, unpriced: group.unpriced },
+                        trans
+                      )
+                    )}
+                  </th>
+                </tr>
+                {group.rows.map(r => this._row(r, now, currency))}
+              </tbody>
+            )
+          )}
         </table>
         <div className="jp-CostWidget-count">
           {trans.__(

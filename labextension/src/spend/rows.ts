@@ -194,3 +194,34 @@ export function criticalWarnings(
 export function warningKey(w: ISpendWarning): string {
   return `${w.code}|${w.resource_id ?? ''}`;
 }
+
+/** Rows of one region: this region's first (`region` null), then the others by name. */
+export interface IRegionGroup {
+  region: string | null;
+  rows: ISpendResource[];
+  perHour: number;
+  unpriced: number;
+}
+
+export function groupByRegion(
+  rows: ISpendResource[],
+  home: string | null
+): IRegionGroup[] {
+  const groups = new Map<string | null, ISpendResource[]>([[null, []]]);
+  for (const row of rows) {
+    const region = row.region && row.region !== home ? row.region : null;
+    groups.set(region, [...(groups.get(region) ?? []), row]);
+  }
+  const others = [...groups.keys()]
+    .filter((region): region is string => region !== null)
+    .sort();
+  return [null, ...others].map(region => {
+    const inRegion = groups.get(region) ?? [];
+    return {
+      region,
+      rows: inRegion,
+      perHour: inRegion.reduce((sum, r) => sum + (r.per_hour ?? 0), 0),
+      unpriced: inRegion.filter(r => !r.price_known).length
+    };
+  });
+}

@@ -19,6 +19,7 @@ import {
 } from '../format';
 import { SpendModel } from './model';
 import { MeterSettings } from '../settings';
+import { scopeLabel } from './labels';
 import { costToday, criticalWarnings, scopeTotal } from './rows';
 import { ScopeName, SCOPES } from '../types';
 
@@ -189,12 +190,6 @@ export class SpendStatusItem extends VDomRenderer<SpendModel> {
     const trans = this._trans;
     const snapshot = this.model.snapshot!;
     const currency = this._settings.value.currency;
-    const labels: Record<ScopeName, string> = {
-      self: trans.__('This app'),
-      mine: trans.__('Mine'),
-      domain: trans.__('Domain'),
-      region: trans.__('Region')
-    };
     const lines = [
       local
         ? trans.__('SageMaker spend (not running on SageMaker: local)')
@@ -206,7 +201,7 @@ export class SpendStatusItem extends VDomRenderer<SpendModel> {
       lines.push(
         trans.__(
           '%1: %2, %3 so far',
-          labels[scope],
+          scopeLabel(scope, trans),
           formatRate(t.per_hour, opts, trans),
           formatMoney(t.accrued, opts)
         ) + (t.unpriced ? ' ' + trans.__('(%1 unpriced)', t.unpriced) : '')

@@ -1,0 +1,173 @@
+"""Other regions of the account: scanned less often, counted in scope `account`, named by an
+`other-region` warning, never stopped from here; `auto` finds them in the billing cache
+without a Cost Explorer request of its own. Real jupyter server, sandbox with two regions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jupyter_costwidget.spend.arithmetic import Thresholds
+from jupyter_costwidget.spend.other_regions import add_other_regions
+
+from .test_stop import post_stop, scan
+
+ACCOUNT = "123456789012"
+HOME = "us-east-1"
+TOKYO = "ap-northeast-1"
+# data/pricing/sagemaker_prices.csv:
+#   us-east-1,Studio-JupyterLab,ml.t3.medium,0.05,Hrs,USE1-Studio:JupyterLab-ml.t3.medium,S1
+HOME_JL_T3 = 0.05
+#   us-east-1,Studio-Storage,,0.112,GB-Mo,... ; a space's EBS defaults to 5 GB (scenario.py)
+HOME_SPACE = 5 * 0.112 / 730
+#   ap-northeast-1,Canvas,,1.9,Hrs,APN1-Canvas:Session-Hrs,SEED000
+TOKYO_CANVAS = 1.9
+#   ap-northeast-1,Hosting,ml.m5.xlarge,0.298,Hrs,APN1-Host:ml.m5.xlarge,S2
+TOKYO_HOST_M5_XL = 0.298
+SCENARIO = {
+    "region": HOME,
+    "account": ACCOUNT,
+    "domains": [
+        {"id": "d-home1", "name": "research", "user_profiles": ["alice"],
+         "spaces": [{"name": "alice-space", "owner": "alice"}],
+         "apps": [{"type": "JupyterLab", "space": "alice-space", "instance": "ml.t3.medium",
+                   "status": "InService", "age": "1h"}]},
+    ],
+    "other_regions": {
+        TOKYO: {
+            "domains": [
+                {"id": "d-tokyo1", "name": "hobby", "user_profiles": ["taro"],
+                 "apps": [{"type": "Canvas", "user": "taro", "status": "InService",
+                           "age": "5d"}]},
+            ],
+            "endpoints": [{"name": "tokyo-ep", "age": "2d", "invocations_24h": 10,
+                           "variants": [{"instance": "ml.m5.xlarge", "count": 1}]}],
+        }
+    },
+    "billing": {"month_to_date": 500.0, "by_region": {TOKYO: 300.0}},
+    "me": {"domain": "d-home1", "space": "alice-space", "app_type": "JupyterLab",
+           "app_name": "default"},
+}  # fmt: skip
+CANVAS = "app:d-tokyo1/taro/Canvas/default"
+
+
+@pytest.fixture
+def metadata_file(sandbox, tmp_path):
+    sandbox.load(SCENARIO)
+    return sandbox.write_metadata(str(tmp_path / "resource-metadata.json"))
+
+
+@pytest.fixture
+def settings():
+    return {"regions": [TOKYO]}
+
+
+@pytest.fixture
+def jp_server_config(costwidget_server_config, sandbox, metadata_file, settings):
+    return costwidget_server_config(sandbox, metadata_file, aws_max_attempts=2, **settings)
+
+
+def engine_of(jp_serverapp):
+    return jp_serverapp.web_app.settings["costwidget"].spend
+
+
+async def test_another_region_counts_in_account_only_and_is_named(jp_fetch):
+    snap = await scan(jp_fetch)
+    rows = {row["id"]: row for row in snap["resources"]}
+    canvas, endpoint = rows[CANVAS], rows["endpoint:tokyo-ep"]
+    for row in (canvas, endpoint):
+        assert row["region"] == TOKYO and row["scopes"] == ["account"]
+    assert canvas["per_hour"] == pytest.approx(TOKYO_CANVAS)
+    assert endpoint["per_hour"] == pytest.approx(TOKYO_HOST_M5_XL)
+    home_app = rows["app:d-home1/alice-space/JupyterLab/default"]
+    assert home_app["region"] == HOME and "account" in home_app["scopes"]
+    totals = snap["totals"]
+    # This region: the JupyterLab app and its space's storage. Account: + Tokyo.
+    assert totals["region"]["per_hour"] == pytest.approx(HOME_JL_T3 + HOME_SPACE)
+    assert totals["account"]["per_hour"] == pytest.approx(
+        HOME_JL_T3 + HOME_SPACE + TOKYO_CANVAS + TOKYO_HOST_M5_XL
+    )
+    assert totals["mine"]["per_hour"] == pytest.approx(HOME_JL_T3 + HOME_SPACE)
+    # One warning names the region and its $/h: 1.9 + 0.298 = 2.198 -> $2.20/h.
+    (other,) = [w for w in snap["warnings"] if w["code"] == "other-region"]
+    assert other["severity"] == "critical" and other["region"] == TOKYO
+    assert other["message"] == (
+        "2 resources bill $2.20/h in ap-northeast-1, outside this region (us-east-1): "
+        "default, tokyo-ep."
+    )
+    # Tokyo's Canvas warning is raised as at home.
+    assert any(
+        w["code"] == "canvas-running" and w["resource_id"] == CANVAS for w in snap["warnings"]
+    )
+
+
+async def test_another_regions_resource_is_not_stopped_from_here(jp_fetch, jp_serverapp, sandbox):
+    jp_serverapp.web_app.settings["costwidget"].config.allow_stop = "region"
+    snap = await scan(jp_fetch)
+    canvas = next(row for row in snap["resources"] if row["id"] == CANVAS)
+    assert canvas["stoppable"] is False
+    assert canvas["stop_refused_reason"] == (
+        "default runs in ap-northeast-1; stop it from JupyterLab or the console in that region."
+    )
+    sandbox.reset_calls()
+    code, body = await post_stop(jp_fetch, {"id": CANVAS, "confirm": True})
+    assert code == 409 and "ap-northeast-1" in body["message"]
+    assert not any(k.startswith("sagemaker.Delete") for k in sandbox.calls())
+
+
+async def test_other_regions_are_scanned_once_per_their_interval(jp_fetch, jp_serverapp):
+    engine = engine_of(jp_serverapp)
+    await scan(jp_fetch)
+    first = engine.other_regions.calls
+    assert first > 0
+    await scan(jp_fetch)
+    assert engine.other_regions.calls == first  # within other_regions_refresh_seconds (600)
+    engine.config.other_regions_refresh_seconds = 0
+    await scan(jp_fetch)
+    assert engine.other_regions.calls > first
+
+
+@pytest.mark.parametrize("settings", [{}], ids=["auto"])
+async def test_auto_finds_the_regions_billed_this_month_without_a_request_of_its_own(
+    jp_fetch, sandbox
+):
+    snap = await scan(jp_fetch)
+    assert all(row.get("region") != TOKYO for row in snap["resources"])  # nothing billed yet
+    billing = json.loads((await jp_fetch("costwidget", "api", "billing")).body)
+    # The scenario's month: 300 in Tokyo, the other 200 here.
+    assert billing["by_region"] == {TOKYO: 300.0, HOME: 200.0}
+    ce_calls = {k: v for k, v in sandbox.calls().items() if k.startswith("ce.")}
+    snap = await scan(jp_fetch)
+    assert {row["region"] for row in snap["resources"] if "region" not in row["scopes"]} == {TOKYO}
+    assert {k: v for k, v in sandbox.calls().items() if k.startswith("ce.")} == ce_calls
+
+
+def test_a_region_whose_resources_have_no_price_is_a_lower_bound_or_unknown():
+    from datetime import datetime, timezone
+
+    from jupyter_costwidget.spend import resources as r
+
+    def lookup(region, component, instance_type):
+        return None
+
+    spend = {
+        "totals": {"account": {"per_hour": 1.0, "accrued": 2.0, "unpriced": 0}},
+        "resources": [],
+        "warnings": [],
+    }
+    server = r.Resource(
+        id="mlflow-tracking-server:t",
+        kind=r.MLFLOW_TRACKING_SERVER,
+        name="t",
+        status="Created",
+        started_at=datetime(2026, 11, 30, tzinfo=timezone.utc),
+        usages=[r.Usage("MLflow", "Small")],
+    )
+    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    add_other_regions(spend, {"eu-west-1": [server]}, HOME, lookup, now, Thresholds())
+    assert spend["totals"]["account"] == {"per_hour": 1.0, "accrued": 2.0, "unpriced": 1}
+    (other,) = [w for w in spend["warnings"] if w["code"] == "other-region"]
+    assert other["message"] == (
+        "t bills an unknown amount per hour in eu-west-1, outside this region (us-east-1)."
+    )
