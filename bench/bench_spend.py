@@ -32,6 +32,7 @@ RESULTS = ROOT / "bench" / "results" / "spend.json"
 PY = sys.executable
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+OTHER_REGION = "ap-northeast-1"
 
 
 # ----------------------------------------------------------------------------- scenario
@@ -93,6 +94,33 @@ def big_scenario() -> dict[str, Any]:
         "notebook_instances": [
             {"name": f"nb{i}", "instance": "ml.t3.medium", "age": "2d"} for i in range(50)
         ],
+        "mlflow_tracking_servers": [
+            {"name": f"mlflow{i}", "size": "Small", "age": "3d"} for i in range(3)
+        ],
+        "hyperpod_clusters": [
+            {
+                "name": "hp0",
+                "age": "20h",
+                "groups": [{"name": "workers", "instance": "ml.p5.48xlarge", "count": 4}],
+            }
+        ],
+        "partner_apps": [{"name": "comet0", "type": "comet", "tier": "small", "age": "2d"}],
+        # Another region of the account: what c.CostWidget.regions adds (scope "account").
+        "other_regions": {
+            OTHER_REGION: {
+                "domains": [
+                    {
+                        "id": "d-tokyo0",
+                        "user_profiles": ["taro"],
+                        "apps": [{"type": "Canvas", "user": "taro", "age": "5d"}],
+                    }
+                ],
+                "endpoints": [
+                    {"name": f"tok{i}", "age": "2d", "variants": [{"instance": "ml.m5.large"}]}
+                    for i in range(20)
+                ],
+            }
+        },
         "me": {
             "domain": "d-bench0",
             "space": "u0x0-sp",
@@ -181,12 +209,35 @@ def nonzero(calls: dict[str, int]) -> dict[str, int]:
 
 
 # -------------------------------------------------------------------------- scan bench
-def new_inventory(url: str, workers: int) -> Any:
+def new_inventory(url: str, workers: int, region: str = REGION) -> Any:
     from jupyter_costwidget.aws.clients import AwsClients
     from jupyter_costwidget.aws.inventory import Inventory
 
-    aws = AwsClients(REGION, url, max_attempts=5, max_pool_connections=max(10, workers * 2))
+    aws = AwsClients(region, url, max_attempts=5, max_pool_connections=max(10, workers * 2))
     return Inventory(lambda: aws, max_workers=workers, idle_endpoint_hours=24)
+
+
+def bench_other_region(sandbox: Sandbox, workers: int) -> dict[str, Any]:
+    """Calls of one other region's scans, and what they cost per minute at the default
+    c.CostWidget.other_regions_refresh_seconds."""
+    from jupyter_costwidget.config import CostWidget
+
+    interval = CostWidget().other_regions_refresh_seconds
+    inv = new_inventory(sandbox.url, workers, OTHER_REGION)
+    sandbox.reset_calls()
+    _, result = timed_scan(inv)
+    cold = sum(sandbox.calls().values())
+    sandbox.reset_calls()
+    timed_scan(inv)
+    warm = sum(sandbox.calls().values())
+    return {
+        "region": OTHER_REGION,
+        "resources": len(result.resources),
+        "cold_calls": cold,
+        "warm_calls": warm,
+        "refresh_seconds": interval,
+        "warm_calls_per_minute": round(warm * 60 / interval, 2),
+    }
 
 
 def timed_scan(inventory: Any) -> tuple[float, Any]:
@@ -337,6 +388,7 @@ def main() -> int:
     sandbox = Sandbox(scenario_file, metadata)
     try:
         scans = bench_scans(sandbox, workers)
+        other_region = bench_other_region(sandbox, workers)
         server = asyncio.run(bench_server(sandbox, metadata, workers))
     finally:
         sandbox.stop()
@@ -350,6 +402,8 @@ def main() -> int:
             "endpoints": 200,
             "jobs": 100,
             "notebook_instances": 50,
+            "hourly_services": 5,
+            "other_region_resources": 22,
         },
         "aws_max_workers": workers,
         "floor_calls": sum(floor.values()),
@@ -359,6 +413,7 @@ def main() -> int:
         "warm_calls": warm_calls,
         "warm_vs_floor": round(warm_calls / sum(floor.values()), 3),
         "scans": scans,
+        "other_region": other_region,
         "server": server,
         "targets": {
             "warm_vs_floor_max": 1.2,
@@ -376,6 +431,10 @@ def main() -> int:
     )
     print(f"  AWS calls: floor {sum(floor.values())}, naive {naive}, cold {cold_calls}, "
           f"warm {warm_calls} ({results['warm_vs_floor']} x floor; target <= 1.2)")  # fmt: skip
+    print(f"  another region ({other_region['resources']} resources): cold "
+          f"{other_region['cold_calls']} calls, warm {other_region['warm_calls']}, every "
+          f"{other_region['refresh_seconds']:g} s: {other_region['warm_calls_per_minute']} "
+          "calls/minute")  # fmt: skip
     print(f"  scan with 50 ms/call: cold {scans['cold']['seconds_50ms']} s (target <= 5), "
           f"warm {scans['warm']['seconds_50ms']} s (target <= 2)")  # fmt: skip
     more = scans["cold"][f"seconds_50ms_{2 * workers}_workers"]

@@ -12,6 +12,10 @@ c.ServerApp.allow_root = True  # noqa: F821
 # The sandbox's URL, region and metadata file come from start-servers.sh via COSTWIDGET_*;
 # refresh often so a stop shows up quickly in the panel.
 c.CostWidget.refresh_seconds = float(os.environ.get("COSTWIDGET_REFRESH_SECONDS", "5"))  # noqa: F821
+# Another region of the account (hourly-services.spec.ts loads resources there), rescanned
+# every 10 s so a test sees them soon.
+c.CostWidget.regions = ["us-east-1"]  # noqa: F821
+c.CostWidget.other_regions_refresh_seconds = 10.0  # noqa: F821
 # Idle auto-stop stays off unless a test turns it on (idle.spec.ts does, through the API);
 # these make its timings short enough for a browser test.
 _env = os.environ.get

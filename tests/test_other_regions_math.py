@@ -1,0 +1,135 @@
+"""Other regions in a snapshot (spend/other_regions.py), pure: made-up prices, hand-worked
+figures."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from jupyter_costwidget.pricing import Price
+from jupyter_costwidget.spend import resources as r
+from jupyter_costwidget.spend.arithmetic import Thresholds
+from jupyter_costwidget.spend.other_regions import add_other_regions
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+HOME = "eu-test-1"
+# (region, component, instance type) -> USD per hour, made up for these tests.
+PRICES = {
+    ("ap-test-1", "Canvas", ""): 2.5,
+    ("ap-test-1", "Hosting", "ml.m5.large"): 0.125,
+    ("us-test-1", "Hosting", "ml.m5.large"): 0.1,
+}
+
+
+def lookup(region: str, component: str, instance_type: str = "") -> Price | None:
+    usd = PRICES.get((region, component, instance_type))
+    return None if usd is None else Price(usd, "Hrs", usd, "snapshot", "2026-09-22", "T")
+
+
+def canvas(hours: float) -> r.Resource:
+    return r.Resource(
+        id="app:d-ap/taro/Canvas/default",
+        kind=r.APP,
+        name="default",
+        status="InService",
+        started_at=NOW - timedelta(hours=hours),
+        usages=[r.Usage("Canvas", "")],
+        app_type="Canvas",
+        domain_id="d-ap",
+        owner="taro",
+    )
+
+
+def endpoint(name: str, hours: float = 10.0, instance: str = "ml.m5.large") -> r.Resource:
+    return r.Resource(
+        id=f"endpoint:{name}",
+        kind=r.ENDPOINT,
+        name=name,
+        status="InService",
+        started_at=NOW - timedelta(hours=hours),
+        usages=[r.Usage("Hosting", instance)],
+        facts={"invocations": 5.0},
+    )
+
+
+def home_spend() -> dict:
+    # What compute_spend gave for this region: 1.0 $/h, 4.0 $ so far, one unpriced.
+    return {
+        "totals": {"account": {"per_hour": 1.0, "accrued": 4.0, "unpriced": 1}},
+        "resources": [{"id": "app:home", "per_hour": 1.0}],
+        "warnings": [],
+    }
+
+
+def test_rows_count_in_account_only_at_their_regions_prices():
+    spend = home_spend()
+    others = {"ap-test-1": [canvas(8.0), endpoint("ep-a")]}
+    add_other_regions(spend, others, HOME, lookup, NOW, Thresholds())
+    rows = {row["id"]: row for row in spend["resources"]}
+    assert rows["app:d-ap/taro/Canvas/default"]["per_hour"] == 2.5
+    assert rows["app:d-ap/taro/Canvas/default"]["accrued"] == pytest.approx(20.0)  # 2.5 x 8 h
+    assert rows["endpoint:ep-a"]["accrued"] == pytest.approx(1.25)  # 0.125 x 10 h
+    for row_id in ("app:d-ap/taro/Canvas/default", "endpoint:ep-a"):
+        assert rows[row_id]["scopes"] == ["account"] and rows[row_id]["region"] == "ap-test-1"
+    # account: 1.0 + 2.5 + 0.125 = 3.625 $/h; 4.0 + 20.0 + 1.25 = 25.25 $; one unpriced.
+    assert spend["totals"]["account"] == {"per_hour": 3.625, "accrued": 25.25, "unpriced": 1}
+    # Rows by rate: Canvas 2.5, home 1.0, endpoint 0.125.
+    assert [row["id"] for row in spend["resources"]] == [
+        "app:d-ap/taro/Canvas/default",
+        "app:home",
+        "endpoint:ep-a",
+    ]
+
+
+def test_one_warning_per_region_names_it_and_its_rate():
+    spend = home_spend()
+    others = {"ap-test-1": [canvas(8.0), endpoint("ep-a")], "us-test-1": [endpoint("ep-u")]}
+    add_other_regions(spend, others, HOME, lookup, NOW, Thresholds())
+    other = [w for w in spend["warnings"] if w["code"] == "other-region"]
+    assert [(w["region"], w["severity"], w["resource_id"]) for w in other] == [
+        ("ap-test-1", "critical", None),
+        ("us-test-1", "critical", None),
+    ]
+    # 2.5 + 0.125 = 2.625 -> $2.62/h (two decimals, as format(..., ",.2f") rounds).
+    assert other[0]["message"] == (
+        "2 resources bill $2.62/h in ap-test-1, outside this region (eu-test-1): default, ep-a."
+    )
+    assert (
+        other[1]["message"] == "ep-u bills $0.10/h in us-test-1, outside this region (eu-test-1)."
+    )
+    # The Canvas row's own warning is raised as in this region.
+    assert any(w["code"] == "canvas-running" for w in spend["warnings"])
+
+
+def test_an_unpriced_part_makes_the_rate_a_lower_bound():
+    spend = home_spend()
+    others = {"ap-test-1": [endpoint("ep-a"), endpoint("ep-x", instance="ml.x9.huge")]}
+    add_other_regions(spend, others, HOME, lookup, NOW, Thresholds())
+    (other,) = [w for w in spend["warnings"] if w["code"] == "other-region"]
+    assert other["message"].startswith("2 resources bill at least $0.12/h in ap-test-1")
+    assert spend["totals"]["account"]["unpriced"] == 2  # 1 + ep-x
+    assert spend["totals"]["account"]["per_hour"] == 1.125
+
+
+def test_more_than_three_are_named_three_and_counted():
+    spend = home_spend()
+    others = {"us-test-1": [endpoint(f"ep{i}", hours=i + 1) for i in range(5)]}
+    add_other_regions(spend, others, HOME, lookup, NOW, Thresholds())
+    (other,) = [w for w in spend["warnings"] if w["code"] == "other-region"]
+    assert other["message"] == (
+        "5 resources bill $0.50/h in us-test-1, outside this region (eu-test-1): "
+        "ep0, ep1, ep2 and 2 more."
+    )
+
+
+def test_nothing_billing_no_warning_and_the_home_region_is_not_added_twice():
+    spend = home_spend()
+    free = endpoint("free")
+    free.usages = [r.Usage("Hosting", "ml.m5.large", 0.0)]  # no instance: $0, known
+    add_other_regions(spend, {"us-test-1": [free], HOME: [endpoint("dup")]}, HOME, lookup,
+                      NOW, Thresholds())  # fmt: skip
+    assert [w for w in spend["warnings"] if w["code"] == "other-region"] == []
+    assert "endpoint:dup" not in {row["id"] for row in spend["resources"]}
+    assert spend["totals"]["account"] == {"per_hour": 1.0, "accrued": 4.0, "unpriced": 1}
+    assert {row["id"] for row in spend["resources"]} == {"app:home", "endpoint:free"}
