@@ -52,7 +52,8 @@ def costwidget_server_config(jp_server_config):
     """Factory of a `jp_server_config` whose extension talks to `sandbox`.
 
     The background refresher is kept out of the way (tests scan with `?refresh=1`, each of
-    which scans: no `min_refresh_seconds` floor) unless a test passes its own settings;
+    which scans: no `min_refresh_seconds` floor), and only this region is scanned, unless a
+    test passes its own settings;
     `settings` are more `c.CostWidget` traits.
     """
 
@@ -61,6 +62,8 @@ def costwidget_server_config(jp_server_config):
         config["CostWidget"] = {
             "refresh_seconds": 3600,
             "min_refresh_seconds": 0,
+            # One region, and no billing fetch to learn others ("auto"), unless a test asks.
+            "regions": [],
             **config["CostWidget"],
             **settings,
         }

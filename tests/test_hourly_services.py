@@ -4,14 +4,9 @@ sandbox."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
-
-from jupyter_costwidget.pricing import Price
-from jupyter_costwidget.spend import resources as r
-from jupyter_costwidget.spend.arithmetic import price_resource
 
 from .test_stop import post_stop, scan, state_of, stop_calls
 
@@ -168,34 +163,3 @@ async def test_a_denied_list_is_a_stale_source_with_the_iam_action(jp_fetch, san
     # The last good answer is kept, marked stale.
     cluster = next(row for row in snap["resources"] if row["id"] == CLUSTER)
     assert cluster["stale"] is True
-
-
-def test_a_cluster_is_priced_per_instance_of_every_group_when_the_table_has_prices():
-    # An injected price table (the bundled one has no HyperPod rows): hand-derived
-    # 1 x 0.50 + 4 x 10.00 = 40.50 $/h.
-    table = {
-        ("us-east-1", "HyperPod", "ml.m5.xlarge"): 0.50,
-        ("us-east-1", "HyperPod", "ml.p5.48xlarge"): 10.00,
-    }
-
-    def lookup(region: str, component: str, instance_type: str) -> Price | None:
-        usd = table.get((region, component, instance_type))
-        if usd is None:
-            return None
-        return Price(usd, "Hrs", usd, "snapshot", "2026-11-01", "test")
-
-    cluster = r.Resource(
-        id=CLUSTER,
-        kind=r.HYPERPOD_CLUSTER,
-        name="llm-train",
-        status="InService",
-        started_at=datetime(2026, 11, 30, tzinfo=timezone.utc),
-        usages=[
-            r.Usage("HyperPod", "ml.m5.xlarge", 1.0),
-            r.Usage("HyperPod", "ml.p5.48xlarge", 4.0),
-        ],
-    )
-    priced = price_resource(cluster, "us-east-1", lookup)
-    assert priced["per_hour"] == pytest.approx(40.50)
-    assert priced["price_known"] is True
-    json.dumps(priced)

@@ -128,18 +128,26 @@ async def test_other_regions_are_scanned_once_per_their_interval(jp_fetch, jp_se
     assert engine.other_regions.calls > first
 
 
-@pytest.mark.parametrize("settings", [{}], ids=["auto"])
+@pytest.mark.parametrize("settings", [{"regions": "auto"}], ids=["auto"])
 async def test_auto_finds_the_regions_billed_this_month_without_a_request_of_its_own(
-    jp_fetch, sandbox
+    jp_fetch, jp_serverapp, sandbox
 ):
+    # After the first scan the engine fills the billing cache (the fetch the panel's billing
+    # section makes anyway), then scans again with the regions billed this month.
+    await scan(jp_fetch)
+    task = engine_of(jp_serverapp)._billing_task
+    assert task is not None
+    await task
     snap = await scan(jp_fetch)
-    assert all(row.get("region") != TOKYO for row in snap["resources"])  # nothing billed yet
-    billing = json.loads((await jp_fetch("costwidget", "api", "billing")).body)
-    # The scenario's month: 300 in Tokyo, the other 200 here.
-    assert billing["by_region"] == {TOKYO: 300.0, HOME: 200.0}
+    others = {row["region"] for row in snap["resources"] if "region" not in row["scopes"]}
+    assert others == {TOKYO}
     ce_calls = {k: v for k, v in sandbox.calls().items() if k.startswith("ce.")}
-    snap = await scan(jp_fetch)
-    assert {row["region"] for row in snap["resources"] if "region" not in row["scopes"]} == {TOKYO}
+    assert ce_calls["ce.GetCostAndUsage"] == 1
+    # The scenario's month: 300 in Tokyo, the other 200 here; the panel's billing section
+    # reads the same cache: no new request, and no scan makes one.
+    billing = json.loads((await jp_fetch("costwidget", "api", "billing")).body)
+    assert billing["by_region"] == {TOKYO: 300.0, HOME: 200.0}
+    await scan(jp_fetch)
     assert {k: v for k, v in sandbox.calls().items() if k.startswith("ce.")} == ce_calls
 
 

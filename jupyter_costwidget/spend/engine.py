@@ -73,6 +73,7 @@ class SpendEngine:
         self._history_lock = threading.Lock()
         self.scans = 0
         self.last_scan: dict[str, Any] | None = None
+        self._billing_task: asyncio.Future[None] | None = None
 
     def _inventory(self, aws: Callable[[], Any]) -> Inventory:
         return Inventory(
@@ -90,6 +91,8 @@ class SpendEngine:
         self._task = asyncio.get_running_loop().create_task(self._loop())
 
     async def stop(self) -> None:
+        if self._billing_task is not None and not self._billing_task.done():
+            self._billing_task.cancel()
         if self._scheduled is not None and not self._scheduled.done():
             self._scheduled.cancel()
         if self._task is not None:
@@ -186,6 +189,8 @@ class SpendEngine:
         self._inflight, self._inflight_began = inflight, self.monotonic()
         try:
             await self.state.run_blocking(self._scan_blocking, self._inflight_began)
+            if self.scans == 1:
+                self._learn_billed_regions()
             inflight.set_result(self.snapshot())
             self._scanned.set()
             self._scanned = asyncio.Event()
@@ -196,6 +201,27 @@ class SpendEngine:
         finally:
             self._inflight = None
         return inflight.result()
+
+    def _learn_billed_regions(self) -> None:
+        """With c.CostWidget.regions = 'auto' the other regions come from the billed spend:
+        after the first scan (which says who "mine" is), fill the billing cache if it is
+        empty (the fetch the panel's billing section makes anyway: shared, cached and
+        counted by the billing service), then scan again."""
+        billing = self.state.billing
+        if self.config.regions != "auto" or billing is None or not self.config.billing_enabled:
+            return
+        if billing.regions_with_spend():
+            return
+
+        async def fetch_then_rescan() -> None:
+            try:
+                await billing.get()
+            except Exception:  # noqa: BLE001 - billing reports its own failures
+                return
+            if billing.regions_with_spend():
+                self.invalidate()
+
+        self._billing_task = asyncio.ensure_future(fetch_then_rescan())
 
     async def latest(self) -> dict[str, Any]:
         """The snapshot as it is; waits only for the very first scan."""

@@ -67,8 +67,8 @@ def add_other_regions(
     spend["resources"].sort(key=lambda row: (-(row["per_hour"] or 0.0), row["id"]))
 
 
-def _add(total: float | None, more: float) -> float:
-    return round((total or 0.0) + more, 9)
+def _add(total: float, more: float) -> float:
+    return round(total + more, 9)
 
 
 def _warning(
