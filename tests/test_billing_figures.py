@@ -197,6 +197,31 @@ def test_summarize_daily_by_usage_type_and_region():
     assert out["by_usage_type"]["APN1-Canvas:Session-Hrs"] == 45.6
 
 
+def test_by_region_leaves_out_what_rounds_to_nothing_and_orders_ties_by_name():
+    def group(region, amount):
+        return {"Keys": ["U", region], "Metrics": {"UnblendedCost": {"Amount": str(amount)}}}
+
+    results = [
+        {
+            "TimePeriod": {"Start": "2026-11-02", "End": "2026-11-03"},
+            "Groups": [
+                group("us-west-2", 1.5),
+                group("eu-west-1", 1.5),
+                group("sa-east-1", 0.004),  # $0.00 after rounding: left out
+                group("ap-south-1", 0.006),  # $0.01: kept
+                group("us-east-1", 7.25),
+            ],
+        }
+    ]
+    out = summarize_daily(results, date(2026, 11, 1), date(2026, 11, 2))
+    assert list(out["by_region"].items()) == [
+        ("us-east-1", 7.25),
+        ("eu-west-1", 1.5),
+        ("us-west-2", 1.5),
+        ("ap-south-1", 0.01),
+    ]
+
+
 def test_summarize_daily_mid_month():
     results = [
         _day("2026-11-28", {"USE1-Studio:ml.t3.medium": 1.104}),

@@ -4,7 +4,7 @@ become usages, which states bill, and what is described again when."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -55,7 +55,7 @@ def test_a_tracking_server_is_priced_by_its_size():
 
     service = BY_KIND[r.MLFLOW_TRACKING_SERVER]
     usages, instance, count, facts = service.usages({"TrackingServerSize": "Large"})
-    assert usages == [r.Usage("MLflow", "Large", 1.0, r.COMPUTE)]
+    assert usages == [r.Usage("MLflow", "Large", 1.0, r.COMPUTE)]  # priced per hour
     assert (instance, count, facts) == (None, None, {"size": "Large"})
     # A failed describe: nothing to price (unknown, never $0).
     assert service.usages({}) == ([], None, None, {"size": None})
@@ -84,6 +84,12 @@ def test_a_cluster_bills_each_groups_current_count():
         "count": 0,
     }
     assert BY_KIND[r.HYPERPOD_CLUSTER].usages({}) == ([], None, 0, {"instance_groups": []})
+    # botocore requires no member of ClusterInstanceGroupDetails: missing ones stay empty.
+    usages, instance, count, facts = BY_KIND[r.HYPERPOD_CLUSTER].usages(
+        {"InstanceGroups": [{"CurrentCount": 3}]}
+    )
+    assert facts["instance_groups"] == [{"name": "", "instance_type": "", "count": 3}]
+    assert (usages, instance, count) == ([r.Usage("HyperPod", "", 3.0)], None, 3)
 
 
 def test_a_partner_app_is_priced_by_its_type_and_tier():
@@ -122,10 +128,12 @@ class _Recorder:
         self.made = []
 
     def call(self, service, operation, **params):
+        assert service == "sagemaker"
         self.made.append((operation, params))
         return self.answers[operation]
 
     def list_all(self, service, operation, key, **params):
+        assert service == "sagemaker"
         self.made.append((operation, params))
         return self.answers[operation][key]
 
@@ -158,9 +166,10 @@ def test_describes_and_tags_are_kept_until_the_list_shows_a_change():
         return sorted(op for op, _ in calls.made)
 
     assert run() == ["DescribeMlflowTrackingServer", "ListTags"]
-    assert calls.made[0][1] == {"TrackingServerName": "t"} or calls.made[1][1] == {
-        "TrackingServerName": "t"
-    }
+    assert sorted(calls.made, key=str) == [
+        ("DescribeMlflowTrackingServer", {"TrackingServerName": "t"}),
+        ("ListTags", {"ResourceArn": arn}),
+    ]
     assert services.tags_of(arn) == {"sagemaker:user-profile-arn": ALICE_ARN}
     assert run() == []  # unchanged: nothing asked again
     listed["LastModifiedTime"] = 2
@@ -171,3 +180,149 @@ def test_describes_and_tags_are_kept_until_the_list_shows_a_change():
     listed["TrackingServerStatus"] = "Stopped"
     assert run() == []
     assert services.rows(lists, set(), lambda arn, tags: {"notes": []}) == []
+
+
+def test_rows_carry_what_aws_said_and_what_failed():
+    from jupyter_costwidget.aws.calls import SourceErrors
+    from jupyter_costwidget.aws.clients import AwsError
+    from jupyter_costwidget.aws.hourly_services import HourlyServices
+
+    created = datetime(2026, 11, 30, 6, 0)  # botocore gives aware times; naive is UTC
+    cluster_arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:cluster/abcdef012345"
+    lists = {
+        "hyperpod_clusters": [
+            {"ClusterName": "llm", "ClusterArn": cluster_arn, "ClusterStatus": "InService",
+             "CreationTime": created},
+        ],
+        "partner_apps": [
+            {"Name": "gone", "Arn": "arn:p-gone", "Type": "comet", "Status": "Deleted",
+             "CreationTime": created},
+            {"Name": "comet", "Arn": "arn:p", "Type": "comet", "Status": "Available",
+             "CreationTime": created},
+            {"Name": "lakera", "Arn": "arn:p-ok", "Type": "lakera-guard", "Status": "Available",
+             "CreationTime": datetime(2026, 11, 30, 15, 0, tzinfo=timezone(timedelta(hours=9)))},
+        ],
+        "mlflow_tracking_servers": [],
+    }  # fmt: skip
+    answers = {
+        "DescribeCluster": {
+            "InstanceGroups": [
+                {"InstanceGroupName": "w", "InstanceType": "ml.p5.48xlarge", "CurrentCount": 2}
+            ]
+        },
+        "ListTags": {"Tags": [{"Key": "team", "Value": "nlp"}]},
+        "DescribePartnerApp": {"Type": "lakera-guard", "Tier": "large"},
+    }
+
+    class Calls:
+        def call(self, service, operation, **params):
+            assert service == "sagemaker"
+            if params == {"Arn": "arn:p"}:
+                raise AwsError(
+                    "sagemaker.DescribePartnerApp", "AccessDeniedException", "denied", "grant"
+                )
+            if operation == "DescribeCluster":
+                assert params == {"ClusterName": cluster_arn}  # pinned by ARN
+            return answers[operation]
+
+        def list_all(self, service, operation, key, **params):
+            assert service == "sagemaker" and set(params) == {"ResourceArn"}
+            return answers[operation][key]
+
+    services = HourlyServices()
+    errors = SourceErrors()
+    for task in services.tasks(Calls(), lists, errors):
+        task()
+    assert [(e["source"], e["subjects"]) for e in errors.list()] == [
+        ("sagemaker.DescribePartnerApp", ["comet"])
+    ]
+    seen = []
+
+    def attribution(arn, tags):
+        seen.append((arn, tags))
+        return {"owner": "alice" if arn == cluster_arn else None, "arn": arn, "notes": ["n"]}
+
+    rows = {row.id: row for row in services.rows(lists, {"hyperpod_clusters"}, attribution)}
+    assert "partner-app:gone" not in rows  # Deleted: not billing, and the next still listed
+    cluster, partner = rows["hyperpod-cluster:llm"], rows["partner-app:comet"]
+    lakera = rows["partner-app:lakera"]
+    assert lakera.app_type == "lakera-guard" and lakera.stale is False
+    assert lakera.usages == [r.Usage("PartnerApp-lakera-guard", "large")]
+    assert lakera.facts["tier"] == "large"
+    # An aware time keeps its instant (15:00 in Tokyo is 06:00 UTC).
+    assert lakera.started_at == datetime(2026, 11, 30, 6, 0, tzinfo=timezone.utc)
+    assert (cluster.kind, cluster.name, cluster.status) == ("hyperpod-cluster", "llm", "InService")
+    assert cluster.started_at == datetime(2026, 11, 30, 6, 0, tzinfo=timezone.utc)
+    assert cluster.usages == [r.Usage("HyperPod", "ml.p5.48xlarge", 2.0, r.COMPUTE)]
+    assert (cluster.instance_type, cluster.count, cluster.owner) == ("ml.p5.48xlarge", 2, "alice")
+    # Its list failed this scan (the last good answer is shown): stale.
+    assert cluster.arn == cluster_arn and cluster.stale is True
+    assert cluster.facts["tags"] == {"team": "nlp"} and cluster.facts["notes"] == ["n"]
+    assert cluster.facts["instance_groups"] == [
+        {"name": "w", "instance_type": "ml.p5.48xlarge", "count": 2}
+    ]
+    # The partner app's describe failed (its list did not): unknown price, stale, said so.
+    assert partner.usages == [] and partner.stale is True and partner.app_type is None
+    assert partner.facts["notes"] == [
+        "n",
+        "Details unavailable (DescribePartnerApp failed); price unknown.",
+    ]
+    assert (cluster_arn, {"team": "nlp"}) in seen
+    assert services.tags_of("arn:unknown") is None
+
+
+def test_a_failed_list_tags_is_reported_and_asked_again():
+    from jupyter_costwidget.aws.calls import SourceErrors
+    from jupyter_costwidget.aws.clients import AwsError
+    from jupyter_costwidget.aws.hourly_services import HourlyServices
+
+    arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:mlflow-tracking-server/exp"
+    lists = {"mlflow_tracking_servers": [
+        {"TrackingServerName": "exp", "TrackingServerArn": arn, "TrackingServerStatus": "Created"}
+    ]}  # fmt: skip
+    asked = []
+
+    class Calls:
+        def call(self, service, operation, **params):
+            asked.append(operation)
+            return {"TrackingServerSize": "Small"}
+
+        def list_all(self, service, operation, key, **params):
+            asked.append(operation)
+            raise AwsError("sagemaker.ListTags", "AccessDeniedException", "denied", "grant")
+
+    services = HourlyServices()
+    errors = SourceErrors()
+    for task in services.tasks(Calls(), lists, errors):
+        task()
+    (error,) = errors.list()
+    assert error["source"] == "sagemaker.ListTags" and error["subjects"] == ["exp"]
+    assert services.tags_of(None) is None and services.tags_of("arn:unknown") is None
+    assert services.tags_of(arn) is None
+    asked.clear()
+    for task in services.tasks(Calls(), lists, SourceErrors()):
+        task()
+    assert asked == ["ListTags"]  # the describe is kept; the tags are asked again
+
+
+def test_each_service_is_listed_by_its_paginated_list_call():
+    from jupyter_costwidget.aws.hourly_services import list_sources
+
+    made = []
+
+    class Calls:
+        def list_all(self, service, operation, key, **params):
+            made.append((service, operation, key, params))
+            return [{"listed": operation}]
+
+    sources = list_sources(Calls())
+    assert {name: fn() for name, fn in sources.items()} == {
+        "mlflow_tracking_servers": [{"listed": "ListMlflowTrackingServers"}],
+        "hyperpod_clusters": [{"listed": "ListClusters"}],
+        "partner_apps": [{"listed": "ListPartnerApps"}],
+    }
+    assert made == [
+        ("sagemaker", "ListMlflowTrackingServers", "TrackingServerSummaries", {}),
+        ("sagemaker", "ListClusters", "ClusterSummaries", {}),
+        ("sagemaker", "ListPartnerApps", "Summaries", {}),
+    ]

@@ -8,8 +8,7 @@ import json
 
 import pytest
 
-from jupyter_costwidget.spend.arithmetic import Thresholds
-from jupyter_costwidget.spend.other_regions import add_other_regions
+from jupyter_costwidget.sandbox import ACCOUNT_SCENARIO
 
 from .test_stop import post_stop, scan
 
@@ -151,31 +150,56 @@ async def test_auto_finds_the_regions_billed_this_month_without_a_request_of_its
     assert {k: v for k, v in sandbox.calls().items() if k.startswith("ce.")} == ce_calls
 
 
-def test_a_region_whose_resources_have_no_price_is_a_lower_bound_or_unknown():
-    from datetime import datetime, timezone
+# --- the bundled scenario with everything: sandbox/scenarios/account.json ----------------------
+ACCOUNT_FILE = json.loads(ACCOUNT_SCENARIO.read_text())
 
-    from jupyter_costwidget.spend import resources as r
 
-    def lookup(region, component, instance_type):
-        return None
+class TestTheAccountScenario:
+    """The demo (Tokyo) plus one of each hourly service, and a Canvas app and an endpoint in
+    us-east-1 where Cost Explorer shows spend this month; `regions` left at "auto"."""
 
-    spend = {
-        "totals": {"account": {"per_hour": 1.0, "accrued": 2.0, "unpriced": 0}},
-        "resources": [],
-        "warnings": [],
-    }
-    server = r.Resource(
-        id="mlflow-tracking-server:t",
-        kind=r.MLFLOW_TRACKING_SERVER,
-        name="t",
-        status="Created",
-        started_at=datetime(2026, 11, 30, tzinfo=timezone.utc),
-        usages=[r.Usage("MLflow", "Small")],
-    )
-    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
-    add_other_regions(spend, {"eu-west-1": [server]}, HOME, lookup, now, Thresholds())
-    assert spend["totals"]["account"] == {"per_hour": 1.0, "accrued": 2.0, "unpriced": 1}
-    (other,) = [w for w in spend["warnings"] if w["code"] == "other-region"]
-    assert other["message"] == (
-        "t bills an unknown amount per hour in eu-west-1, outside this region (us-east-1)."
-    )
+    @pytest.fixture
+    def metadata_file(self, sandbox, tmp_path):
+        sandbox.load(ACCOUNT_FILE)
+        return sandbox.write_metadata(str(tmp_path / "resource-metadata.json"))
+
+    @pytest.fixture
+    def settings(self):
+        return {"regions": "auto"}
+
+    async def test_every_resource_with_its_kind_region_owner_and_rate(
+        self, jp_fetch, jp_serverapp, sandbox
+    ):
+        await scan(jp_fetch)
+        await engine_of(jp_serverapp)._billing_task
+        snap = await scan(jp_fetch)
+        rows = {row["id"]: row for row in snap["resources"]}
+        tokyo, virginia = "ap-northeast-1", "us-east-1"
+        expected = {
+            # id: (kind, region, owner)
+            "mlflow-tracking-server:exp-tracking": ("mlflow-tracking-server", tokyo, "alice"),
+            "hyperpod-cluster:llm-train": ("hyperpod-cluster", tokyo, None),
+            "partner-app:comet-team": ("partner-app", tokyo, None),
+            "app:d-virginia1/alice/Canvas/default": ("app", virginia, "alice"),
+            "endpoint:virginia-ep": ("endpoint", virginia, None),
+        }
+        for row_id, (kind, region, owner) in expected.items():
+            row = rows[row_id]
+            assert (row["kind"], row["region"], row["owner"]) == (kind, region, owner), row_id
+        # No price table rows for the hourly services: flagged, never $0.
+        for row_id in list(expected)[:3]:
+            assert rows[row_id]["per_hour"] is None and "price-unknown" in rows[row_id]["warnings"]
+        # us-east-1 prices (data/pricing/sagemaker_prices.csv):
+        #   us-east-1,Canvas,,1.9,Hrs ; us-east-1,Hosting,ml.m5.xlarge,0.23,Hrs
+        assert rows["app:d-virginia1/alice/Canvas/default"]["per_hour"] == pytest.approx(1.9)
+        assert rows["endpoint:virginia-ep"]["per_hour"] == pytest.approx(0.23)
+        # Scope account = region + us-east-1's 1.9 + 0.23 = 2.13 $/h.
+        totals = snap["totals"]
+        assert totals["account"]["per_hour"] == pytest.approx(totals["region"]["per_hour"] + 2.13)
+        # alice's Canvas in us-east-1 is hers but in another region: not in "mine".
+        assert rows["app:d-virginia1/alice/Canvas/default"]["scopes"] == ["account"]
+        (other,) = [w for w in snap["warnings"] if w["code"] == "other-region"]
+        assert other["message"] == (
+            "2 resources bill $2.13/h in us-east-1, outside this region (ap-northeast-1): "
+            "default, virginia-ep."
+        )

@@ -98,8 +98,9 @@ def test_one_warning_per_region_names_it_and_its_rate():
     assert (
         other[1]["message"] == "ep-u bills $0.10/h in us-test-1, outside this region (eu-test-1)."
     )
-    # The Canvas row's own warning is raised as in this region.
-    assert any(w["code"] == "canvas-running" for w in spend["warnings"])
+    # The Canvas row's own warning is raised as in this region, with its cost so far.
+    (canvas_warning,) = [w for w in spend["warnings"] if w["code"] == "canvas-running"]
+    assert "(about $20.00 so far)" in canvas_warning["message"]  # 2.5 $/h x 8 h
 
 
 def test_an_unpriced_part_makes_the_rate_a_lower_bound():
@@ -107,9 +108,18 @@ def test_an_unpriced_part_makes_the_rate_a_lower_bound():
     others = {"ap-test-1": [endpoint("ep-a"), endpoint("ep-x", instance="ml.x9.huge")]}
     add_other_regions(spend, others, HOME, lookup, NOW, Thresholds())
     (other,) = [w for w in spend["warnings"] if w["code"] == "other-region"]
-    assert other["message"].startswith("2 resources bill at least $0.12/h in ap-test-1")
+    assert other["message"] == (
+        "2 resources bill at least $0.12/h in ap-test-1, outside this region (eu-test-1): "
+        "ep-a, ep-x."
+    )
     assert spend["totals"]["account"]["unpriced"] == 2  # 1 + ep-x
     assert spend["totals"]["account"]["per_hour"] == 1.125
+    # An unknown rate sorts as $0: after every known one, then by id.
+    assert [row["id"] for row in spend["resources"]] == [
+        "app:home",
+        "endpoint:ep-a",
+        "endpoint:ep-x",
+    ]
 
 
 def test_more_than_three_are_named_three_and_counted():
@@ -133,3 +143,65 @@ def test_nothing_billing_no_warning_and_the_home_region_is_not_added_twice():
     assert "endpoint:dup" not in {row["id"] for row in spend["resources"]}
     assert spend["totals"]["account"] == {"per_hour": 1.0, "accrued": 4.0, "unpriced": 1}
     assert {row["id"] for row in spend["resources"]} == {"app:home", "endpoint:free"}
+
+
+def test_three_are_all_named():
+    spend = home_spend()
+    others = {"us-test-1": [endpoint(f"ep{i}") for i in range(3)]}
+    add_other_regions(spend, others, HOME, lookup, NOW, Thresholds())
+    (other,) = [w for w in spend["warnings"] if w["code"] == "other-region"]
+    assert other["message"].endswith(": ep0, ep1, ep2.")
+
+
+def test_without_a_home_region_it_says_so():
+    spend = home_spend()
+    add_other_regions(spend, {"us-test-1": [endpoint("ep")]}, "", lookup, NOW, Thresholds())
+    (other,) = [w for w in spend["warnings"] if w["code"] == "other-region"]
+    assert other["message"] == "ep bills $0.10/h in us-test-1, outside this region (?)."
+
+
+def test_another_regions_idle_endpoint_is_warned_about_with_this_servers_thresholds():
+    spend = home_spend()
+    idle = endpoint("idle-ep", hours=30.0)
+    idle.facts = {"invocations": 0}
+    add_other_regions(spend, {"us-test-1": [idle]}, HOME, lookup, NOW, Thresholds(24.0, 12.0))
+    assert [w["code"] for w in spend["warnings"]] == ["endpoint-idle", "other-region"]
+    spend = home_spend()
+    add_other_regions(spend, {"us-test-1": [idle]}, HOME, lookup, NOW, Thresholds(48.0, 12.0))
+    assert [w["code"] for w in spend["warnings"]] == ["other-region"]
+
+
+def test_a_region_whose_resources_have_no_price_is_unknown_per_hour():
+    spend = home_spend()
+    server = r.Resource(
+        id="mlflow-tracking-server:t",
+        kind=r.MLFLOW_TRACKING_SERVER,
+        name="t",
+        status="Created",
+        started_at=NOW - timedelta(hours=5),
+        usages=[r.Usage("MLflow", "Small")],
+    )
+    add_other_regions(spend, {"us-test-1": [server]}, HOME, lookup, NOW, Thresholds())
+    assert spend["totals"]["account"] == {"per_hour": 1.0, "accrued": 4.0, "unpriced": 2}
+    (other,) = [w for w in spend["warnings"] if w["code"] == "other-region"]
+    assert other["message"] == (
+        "t bills an unknown amount per hour in us-test-1, outside this region (eu-test-1)."
+    )
+
+
+def test_a_region_with_nothing_found_does_not_hide_the_next_one():
+    spend = home_spend()
+    add_other_regions(
+        spend, {"ap-test-1": [], "us-test-1": [endpoint("ep")]}, HOME, lookup, NOW, Thresholds()
+    )
+    assert [w["region"] for w in spend["warnings"] if w["code"] == "other-region"] == ["us-test-1"]
+
+
+def test_several_without_a_home_region_say_so_too():
+    spend = home_spend()
+    others = {"us-test-1": [endpoint("a"), endpoint("b")]}
+    add_other_regions(spend, others, "", lookup, NOW, Thresholds())
+    (other,) = [w for w in spend["warnings"] if w["code"] == "other-region"]
+    assert other["message"] == (
+        "2 resources bill $0.20/h in us-test-1, outside this region (?): a, b."
+    )

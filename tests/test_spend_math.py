@@ -305,3 +305,38 @@ def test_unknown_region_or_component_is_unknown_price():
     )
     rows = by_id(compute_spend([res, weird], ALICE_CTX, "xx-nowhere-9", catalog.lookup, NOW))
     assert rows[res.id]["per_hour"] is None and rows[weird.id]["per_hour"] is None
+
+
+def test_a_hyperpod_cluster_running_past_long_running_hours_is_critical():
+    def cluster(status: str, hours: float) -> r.Resource:
+        return r.Resource(
+            id="hyperpod-cluster:llm",
+            kind=r.HYPERPOD_CLUSTER,
+            name="llm",
+            status=status,
+            started_at=ago(hours),
+            usages=[],
+            instance_type="ml.p5.48xlarge",
+            count=4,
+        )
+
+    th = Thresholds(24.0, 12.0)
+    ctx = Context(region=REGION)
+    result = compute_spend([cluster("InService", 13.0)], ctx, REGION, lookup, NOW, th)
+    (warning,) = [w for w in result["warnings"] if w["code"] == "long-running"]
+    assert warning["severity"] == "critical"
+    assert warning["message"] == (
+        "HyperPod cluster llm has kept 4 instances (ml.p5.48xlarge) for 13.0 h. They bill until "
+        "the cluster is deleted, whether or not jobs run."
+    )
+    # Without a describe: no count or instance type to name.
+    bare = cluster("InService", 13.0)
+    bare.count, bare.instance_type = None, None
+    result = compute_spend([bare], ctx, REGION, lookup, NOW, th)
+    (warning,) = [w for w in result["warnings"] if w["code"] == "long-running"]
+    assert warning["message"].startswith(
+        "HyperPod cluster llm has kept 0 instances (unknown) for 13.0 h."
+    )
+    for status, hours in (("InService", 12.0), ("Updating", 13.0), ("Failed", 40.0)):
+        result = compute_spend([cluster(status, hours)], ctx, REGION, lookup, NOW, th)
+        assert "long-running" not in [w["code"] for w in result["warnings"]], (status, hours)

@@ -187,3 +187,42 @@ def test_rows_say_whether_this_user_may_stop_them():
     assert [r["stoppable"] for r in rows] == [False, True, False]  # "mine" is not in a domain
     mark_stoppable(rows, "none")
     assert not any(r["stoppable"] for r in rows)
+
+
+def test_another_regions_resource_is_refused_with_where_to_stop_it():
+    canvas = {"id": "app:d-v/alice/Canvas/default", "name": "default", "scopes": ["account"],
+              "region": "us-east-1"}  # fmt: skip
+    for allow_stop in ("mine", "domain", "region"):
+        with pytest.raises(StopRefused) as info:
+            check_allowed(canvas, allow_stop)
+        assert info.value.status == 409
+        assert info.value.message == (
+            "default runs in us-east-1; stop it from JupyterLab or the console in that region."
+        )
+    with pytest.raises(StopRefused) as info:
+        check_allowed({"id": "endpoint:e", "scopes": ["account"]}, "region")
+    assert info.value.message == (
+        "endpoint:e runs in ?; stop it from JupyterLab or the console in that region."
+    )
+    # In this region (and so in "account" too) the usual rules apply.
+    check_allowed({"id": "endpoint:e", "scopes": ["region", "account"]}, "region")
+
+
+def test_the_hourly_services_stop_calls_are_pinned_by_arn_where_aws_allows():
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:cluster/abcdef012345"
+    call = stop_call({"kind": "hyperpod-cluster", "name": "llm", "arn": arn})
+    assert call.source == "sagemaker.DeleteCluster" and call.params == {"ClusterName": arn}
+    app = "arn:aws:sagemaker:us-east-1:123456789012:partner-app/app-ABC"
+    call = stop_call({"kind": "partner-app", "name": "comet", "arn": app})
+    assert call.source == "sagemaker.DeletePartnerApp" and call.params == {"Arn": app}
+    # StopMlflowTrackingServer takes a name only; the stop route checks the ARN first.
+    call = stop_call({"kind": "mlflow-tracking-server", "name": "exp", "arn": "x"})
+    assert (call.operation, call.params) == (
+        "StopMlflowTrackingServer",
+        {"TrackingServerName": "exp"},
+    )
+    # Without an ARN a cluster or partner app is not stopped by name.
+    for kind in ("hyperpod-cluster", "partner-app"):
+        with pytest.raises(StopRefused) as info:
+            stop_call({"kind": kind, "name": "n"})
+        assert info.value.status == 409

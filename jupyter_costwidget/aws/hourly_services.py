@@ -27,7 +27,7 @@ Usages = tuple[list[r.Usage], str | None, int | None, dict[str, Any]]
 def _tracking_server_usages(desc: dict[str, Any]) -> Usages:
     size = desc.get("TrackingServerSize")
     # Priced per size: the price table's "MLflow" rows name the size as the instance type.
-    usages = [r.Usage("MLflow", str(size or ""), 1.0, r.COMPUTE)] if size else []
+    usages = [r.Usage("MLflow", str(size))] if size else []
     return usages, None, None, {"size": size}
 
 
@@ -41,9 +41,7 @@ def _cluster_usages(desc: dict[str, Any]) -> Usages:
         for g in desc.get("InstanceGroups") or []
     ]
     usages = [
-        r.Usage("HyperPod", g["instance_type"], float(g["count"]), r.COMPUTE)
-        for g in groups
-        if g["count"]
+        r.Usage("HyperPod", g["instance_type"], float(g["count"])) for g in groups if g["count"]
     ]
     types = sorted({g["instance_type"] for g in groups if g["count"]})
     count = sum(g["count"] for g in groups)
@@ -53,7 +51,7 @@ def _cluster_usages(desc: dict[str, Any]) -> Usages:
 def _partner_app_usages(desc: dict[str, Any]) -> Usages:
     tier = desc.get("Tier")
     kind = desc.get("Type")
-    usages = [r.Usage(f"PartnerApp-{kind}", str(tier or ""), 1.0, r.COMPUTE)] if tier else []
+    usages = [r.Usage(f"PartnerApp-{kind}", str(tier))] if tier else []
     return usages, None, None, {"tier": tier, "app_type": kind}
 
 
@@ -181,7 +179,7 @@ class HourlyServices:
                     tasks.append(partial(self._describe, calls, service, item, version, errors))
                 arn = item.get(service.arn_key)
                 if arn and self._tags.get(arn, (None,))[0] != version:
-                    tasks.append(partial(self._list_tags, calls, str(arn), version, errors))
+                    tasks.append(partial(self._list_tags, calls, str(arn), key[1], version, errors))
         return tasks
 
     def _describe(
@@ -206,19 +204,21 @@ class HourlyServices:
             self._described[(service.kind, name)] = (version, desc)
 
     def _list_tags(
-        self, calls: CountingCalls, arn: str, version: Any, errors: SourceErrors
+        self, calls: CountingCalls, arn: str, name: str, version: Any, errors: SourceErrors
     ) -> None:
         try:
             tags = calls.list_all("sagemaker", "ListTags", "Tags", ResourceArn=arn)
         except AwsError as err:
-            errors.add(err, arn.rsplit("/", 1)[-1])
+            errors.add(err, name)
             return
         with self._lock:
             self._tags[arn] = (version, {t["Key"]: t["Value"] for t in tags})
 
     def tags_of(self, arn: str | None) -> dict[str, str] | None:
         """The resource's tags; None when they could not be read."""
-        cached = self._tags.get(arn or "")
+        if arn is None:
+            return None
+        cached = self._tags.get(arn)
         return dict(cached[1]) if cached else None
 
     def rows(
@@ -231,7 +231,7 @@ class HourlyServices:
         out = []
         for service in HOURLY_SERVICES:
             for item in lists.get(service.source, []):
-                status = str(item.get(service.status_key) or "")
+                status = item.get(service.status_key)
                 if status not in service.billing_statuses:
                     continue
                 name = str(item.get(service.name_key))
@@ -251,7 +251,7 @@ class HourlyServices:
                     id=f"{service.kind}:{name}",
                     kind=service.kind,
                     name=name,
-                    status=status,
+                    status=str(status),
                     started_at=_utc(item.get("CreationTime")),
                     usages=usages,
                     instance_type=instance,

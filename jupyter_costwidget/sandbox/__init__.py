@@ -11,8 +11,11 @@ from .server import SandboxServer, start_sandbox
 
 SCENARIOS_DIR = Path(__file__).resolve().parent / "scenarios"
 DEMO_SCENARIO = SCENARIOS_DIR / "demo.json"
+# The demo plus an MLflow tracking server, a HyperPod cluster, a partner app and another region.
+ACCOUNT_SCENARIO = SCENARIOS_DIR / "account.json"
 
 __all__ = [
+    "ACCOUNT_SCENARIO",
     "DEMO_SCENARIO",
     "SCENARIOS_DIR",
     "SandboxClient",

@@ -41,12 +41,19 @@ def hours_between(start: datetime | None, now: datetime) -> float:
     return max(0.0, (now - start).total_seconds() / 3600.0)
 
 
+def dollars(amount: float) -> str:
+    """1,234.50: an amount in a sentence, to the cent."""
+    return f"{amount:,.2f}"
+
+
 def format_hours(hours: float) -> Text:
     if hours < 1:
         return Text("{n} min", n=round(hours * 60))
     if hours < 48:
-        return Text("{n} h", n=format(hours, ".1f"))
-    return Text("{n} days", n=format(hours / 24, ".1f"))
+        shown = f"{hours:.1f}"
+        return Text("{n} h", n=shown)
+    shown = f"{hours / 24:.1f}"
+    return Text("{n} days", n=shown)
 
 
 def price_resource(res: r.Resource, region: str, lookup: PriceLookup) -> dict[str, Any]:
@@ -165,12 +172,12 @@ def resource_warnings(
 
     if res.kind == r.APP and res.app_type == "Canvas" and res.status == "InService":
         cost = (
-            Text("about ${amount} so far", amount=format(accrued, ",.2f"))
+            Text("about ${amount} so far", amount=dollars(accrued))
             if accrued is not None
             else Text("an unknown amount so far")
         )
         rate = (
-            Text("${amount}/h", amount=format(priced["per_hour"], ",.2f"))
+            Text("${amount}/h", amount=dollars(priced["per_hour"]))
             if priced["per_hour"] is not None
             else Text("by the hour")
         )
@@ -193,6 +200,7 @@ def resource_warnings(
     ):
         invocations = res.facts.get("invocations")
         if invocations == 0 and age >= th.idle_endpoint_hours:
+            hours = f"{th.idle_endpoint_hours:g}"
             add(
                 "endpoint-idle",
                 "critical",
@@ -200,7 +208,7 @@ def resource_warnings(
                     "Endpoint {name} had no invocations in the last {hours} h but keeps billing "
                     "for its instances. Delete it if nobody uses it.",
                     name=res.name,
-                    hours=format(th.idle_endpoint_hours, "g"),
+                    hours=hours,
                 ),
             )
     if res.kind == r.TRAINING_WARM_POOL and res.status == "Available":

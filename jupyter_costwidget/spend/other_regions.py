@@ -17,6 +17,7 @@ from jupyter_costwidget.spend import resources as r
 from jupyter_costwidget.spend.arithmetic import (
     PriceLookup,
     Thresholds,
+    dollars,
     hours_between,
     price_resource,
     resource_row,
@@ -77,9 +78,9 @@ def _warning(
     if unpriced == len(rows):
         rate = Text("an unknown amount per hour")
     elif unpriced:
-        rate = Text("at least ${amount}/h", amount=format(per_hour, ",.2f"))
+        rate = Text("at least ${amount}/h", amount=dollars(per_hour))
     else:
-        rate = Text("${amount}/h", amount=format(per_hour, ",.2f"))
+        rate = Text("${amount}/h", amount=dollars(per_hour))
     ordered = sorted(rows, key=lambda row: (-(row["per_hour"] or 0.0), row["id"]))
     names = ", ".join(row["name"] for row in ordered[:NAMED])
     if len(rows) > NAMED:
