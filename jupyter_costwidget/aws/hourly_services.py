@@ -74,9 +74,10 @@ class HourlyService:
 
 
 HOURLY_SERVICES = (
-    # A tracking server bills while it runs; Stopped is the state that does not (AWS: "stop
-    # the tracking server to avoid charges"). Creating bills once it is up; failed creations
-    # and deletions do not run.
+    # A tracking server bills by the hour while it runs, used or not; StopMlflowTrackingServer
+    # is what ends that (SageMaker API reference: StopMlflowTrackingServer, and the statuses of
+    # botocore's TrackingServerStatus). Still Creating, failed to create, or being deleted:
+    # not running, so not counted.
     HourlyService(
         kind=r.MLFLOW_TRACKING_SERVER,
         source="mlflow_tracking_servers",
