@@ -27,6 +27,8 @@ from typing import Any
 
 from _common import DUMMY_AWS_ENV, JupyterServer, free_port
 
+from jupyter_costwidget.sandbox.generated import large_scenario
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "spend.json"
 PY = sys.executable
@@ -37,97 +39,7 @@ OTHER_REGION = "ap-northeast-1"
 
 # ----------------------------------------------------------------------------- scenario
 def big_scenario() -> dict[str, Any]:
-    domains = []
-    user_arns = []
-    for d in range(5):
-        did = f"d-bench{d}"
-        users = [f"u{d}x{i}" for i in range(40)]
-        apps = []
-        for u in users:
-            user_arns.append(f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/{did}/{u}")
-            apps.append(
-                {"type": "JupyterLab", "space": f"{u}-sp", "instance": "ml.t3.medium", "age": "5h"}
-            )
-            apps.append({"type": "JupyterServer", "user": u, "name": "default", "age": "9d"})
-            for k in range(3):
-                apps.append(
-                    {
-                        "type": "KernelGateway",
-                        "user": u,
-                        "name": f"kg{k}",
-                        "instance": "ml.m5.large",
-                        "age": "2h",
-                    }
-                )
-        domains.append(
-            {
-                "id": did,
-                "efs_gb": 10 + d,
-                "user_profiles": users,
-                "spaces": [{"name": f"{u}-sp", "owner": u, "ebs_gb": 5} for u in users],
-                "apps": apps,
-            }
-        )
-    endpoints = [
-        {
-            "name": f"ep{i}",
-            "age": "3d",
-            "invocations_24h": 0 if i % 4 == 0 else 100,
-            "tags": {"sagemaker:user-profile-arn": user_arns[i % len(user_arns)]},
-            "variants": [{"instance": "ml.m5.xlarge", "count": 1 + i % 3, "volume_gb": 4}],
-        }
-        for i in range(200)
-    ]
-    jobs = lambda prefix, n: [  # noqa: E731
-        {"name": f"{prefix}{i}", "instance": "ml.m5.xlarge", "count": 1, "age": "1h"}
-        for i in range(n)
-    ]
-    return {
-        "region": REGION,
-        "account": ACCOUNT,
-        "domains": domains,
-        "deleted_domain_efs": [{"domain_id": "d-gone1", "efs_gb": 40}],
-        "endpoints": endpoints,
-        "training_jobs": jobs("tr", 40),
-        "processing_jobs": jobs("pr", 30),
-        "transform_jobs": jobs("tf", 30),
-        "notebook_instances": [
-            {"name": f"nb{i}", "instance": "ml.t3.medium", "age": "2d"} for i in range(50)
-        ],
-        "mlflow_tracking_servers": [
-            {"name": f"mlflow{i}", "size": "Small", "age": "3d"} for i in range(3)
-        ],
-        "hyperpod_clusters": [
-            {
-                "name": "hp0",
-                "age": "20h",
-                "groups": [{"name": "workers", "instance": "ml.p5.48xlarge", "count": 4}],
-            }
-        ],
-        "partner_apps": [{"name": "comet0", "type": "comet", "tier": "small", "age": "2d"}],
-        # Another region of the account: what c.CostWidget.regions adds (scope "account").
-        "other_regions": {
-            OTHER_REGION: {
-                "domains": [
-                    {
-                        "id": "d-tokyo0",
-                        "user_profiles": ["taro"],
-                        "apps": [{"type": "Canvas", "user": "taro", "age": "5d"}],
-                    }
-                ],
-                "endpoints": [
-                    {"name": f"tok{i}", "age": "2d", "variants": [{"instance": "ml.m5.large"}]}
-                    for i in range(20)
-                ],
-            }
-        },
-        "me": {
-            "domain": "d-bench0",
-            "space": "u0x0-sp",
-            "app_type": "JupyterLab",
-            "app_name": "default",
-        },
-    }
+    return large_scenario(REGION, ACCOUNT, OTHER_REGION)
 
 
 def floor_calls(s: dict[str, Any]) -> dict[str, int]:

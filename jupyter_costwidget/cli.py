@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from jupyter_costwidget import __version__
+from jupyter_costwidget.collector import entry as collector_entry
 from jupyter_costwidget.pricing import cli as pricing_cli
 from jupyter_costwidget.sandbox import cli as sandbox_cli
 
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     version.set_defaults(func=lambda _args: print(__version__) or 0)
     pricing_cli.add_parser(subparsers)
     sandbox_cli.add_parser(subparsers)
+    collector_entry.add_parser(subparsers)
     return parser
 
 

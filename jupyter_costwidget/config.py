@@ -82,6 +82,20 @@ class CostWidget(Configurable):
         config=True
     )
 
+    # --- the shared collector's snapshot ------------------------------------------------
+    snapshot_url = Unicode(
+        "",
+        help="Read the shared collector's snapshot from s3://<bucket>/<prefix> instead of "
+        "scanning the account from this server (examples/collector). Env: "
+        "COSTWIDGET_SNAPSHOT_URL.",
+    ).tag(config=True)
+    snapshot_fallback = Bool(
+        False,
+        help="While the shared snapshot is stale (older than 3 collector periods) or "
+        "unreadable, scan the account from this server.",
+    ).tag(config=True)
+    _default_snapshot_url = env_default("snapshot_url", "COSTWIDGET_SNAPSHOT_URL")
+
     # --- stop actions -------------------------------------------------------------------
     allow_stop = Enum(
         # "self" is this app, stopped by its own controls; other regions ("account") are
@@ -159,6 +173,17 @@ class CostWidget(Configurable):
     state_dir = Unicode(
         "", help="Where the extension persists state (default: <jupyter data dir>/costwidget)."
     ).tag(config=True)
+
+    @validate("snapshot_url")
+    def _check_snapshot_url(self, proposal: Any) -> Any:
+        from jupyter_costwidget.collector.location import BadSnapshotUrl, SnapshotLocation
+
+        if proposal["value"]:
+            try:
+                SnapshotLocation.parse(proposal["value"])
+            except BadSnapshotUrl as exc:
+                raise TraitError(f"c.CostWidget.snapshot_url: {exc}") from exc
+        return proposal["value"]
 
     @validate("regions")
     def _check_regions(self, proposal: Any) -> Any:

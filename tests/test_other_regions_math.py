@@ -54,10 +54,18 @@ def endpoint(name: str, hours: float = 10.0, instance: str = "ml.m5.large") -> r
 
 
 def home_spend() -> dict:
-    # What compute_spend gave for this region: 1.0 $/h, 4.0 $ so far, one unpriced.
+    # What compute_spend gave for this region: one row of 1.0 $/h (a lower bound: one part
+    # unpriced), 4.0 $ so far.
+    home_row = {
+        "id": "app:home",
+        "per_hour": 1.0,
+        "accrued": 4.0,
+        "price_known": False,
+        "scopes": ["region", "account"],
+    }
     return {
         "totals": {"account": {"per_hour": 1.0, "accrued": 4.0, "unpriced": 1}},
-        "resources": [{"id": "app:home", "per_hour": 1.0}],
+        "resources": [home_row],
         "warnings": [],
     }
 

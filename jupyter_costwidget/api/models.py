@@ -175,6 +175,9 @@ class ResourceRow(Sparse):
     variants: list[Variant] | None = None
     tags: dict[str, str] | None = None
     region: str | None = Field(None, description="Where it runs (this region when absent).")
+    user_profile: str | None = Field(
+        None, description="A Studio Classic app's user profile (apps outside a space)."
+    )
     size: str | None = Field(None, description="An MLflow tracking server's size.")
     tier: str | None = Field(None, description="A partner app's tier.")
     instance_groups: list[InstanceGroup] | None = Field(
@@ -201,6 +204,16 @@ class HistoryPoint(Model):
     mine_per_hour: float | None
 
 
+class SharedSource(Model):
+    """Where a reader's snapshot comes from: the shared collector's file in S3."""
+
+    url: str = Field(description="c.CostWidget.snapshot_url")
+    period_seconds: float = Field(description="How often the collector runs.")
+    scanning_itself: bool = Field(
+        description="The file is stale or unreadable and c.CostWidget.snapshot_fallback is on."
+    )
+
+
 class SpendSnapshot(Model):
     """What bills now, priced: GET costwidget/api/spend."""
 
@@ -216,6 +229,29 @@ class SpendSnapshot(Model):
     age_seconds: float | None
     stale: bool
     history: list[HistoryPoint]
+    shared: SharedSource | None = Field(
+        None, description="Set when this server reads the shared collector's snapshot."
+    )
+
+
+# --- the shared collector's file in S3 (s3://<bucket>/<prefix>/<account>/<region>/spend.json)
+class SaidText(Model):
+    """A message's template and values, to say it again in a reader's language."""
+
+    msgid: str
+    values: dict[str, Any]
+
+
+class SharedSnapshot(Model):
+    """What the collector writes once a run: one region's snapshot, made without a user."""
+
+    format: Literal[1]
+    account: str
+    region: str
+    period_seconds: float = Field(description="The collector's schedule period.")
+    collector_version: str
+    snapshot: SpendSnapshot
+    messages: list[SaidText | None] = Field(description="The warnings' message templates.")
 
 
 # --- GET costwidget/api/status -------------------------------------------------------------
@@ -445,6 +481,7 @@ class Version(Model):
 
 RESPONSES: tuple[type[Model], ...] = (
     SpendSnapshot,
+    SharedSnapshot,
     Status,
     IdleStatus,
     Billing,

@@ -170,8 +170,12 @@ class AwsClients:
                 session = boto3.session.Session()
                 # The Pricing API lives only in a few regions; us-east-1 serves every region.
                 region = "us-east-1" if service == "pricing" else self.region
+                config = self._config
+                if service == "s3" and self.endpoint_url:
+                    # A local endpoint (the sandbox) has no per-bucket host names.
+                    config = config.merge(Config(s3={"addressing_style": "path"}))
                 self._clients[service] = session.client(
-                    service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
+                    service, region_name=region, endpoint_url=self.endpoint_url, config=config
                 )
             return self._clients[service]
 

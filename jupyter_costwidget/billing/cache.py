@@ -79,6 +79,17 @@ class BillingCache:
             if self._disk is None:
                 self._disk = data
 
+    def replace(self, data: dict[str, Any]) -> None:
+        """Take the whole file's content as read elsewhere (a reader of the collector's
+        billing.json in S3)."""
+        with self._lock:
+            self._disk = data if data.get("format") == FORMAT else {}
+
+    def text(self) -> str:
+        """The file's content as `store` writes it."""
+        with self._lock:
+            return json.dumps(self._disk or {}, indent=1, sort_keys=True)
+
     def store(self, result: dict[str, Any], daily: dict[str, Any]) -> None:
         with self._lock:
             assert self._disk is not None

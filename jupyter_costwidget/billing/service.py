@@ -102,6 +102,20 @@ class BillingService:
             self._inflight = None
         return inflight.result()
 
+    def refresh_blocking(self) -> bool:
+        """The shared collector's fetch (no user, no event loop): fetch when the cache is
+        older than its period and today's request limit allows. True when it fetched."""
+        if not self.cache.loaded:
+            self.cache.load()
+        if self._fresh() or self.cache.limit_reached():
+            return False
+        self._fetch(None, [])
+        return True
+
+    def payload(self) -> dict[str, Any]:
+        """The billed-spend payload from the cache as it is (no request)."""
+        return self._payload()
+
     def _fresh(self, max_age: float | None = None) -> bool:
         result = self.cache.result()
         if not result:

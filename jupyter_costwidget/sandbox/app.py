@@ -41,6 +41,9 @@ _ERROR_CODES = {
     ("throttle", None): "ThrottlingException",
     ("deny", "query"): "AccessDenied",
     ("deny", None): "AccessDeniedException",
+    # S3's own words (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+    ("throttle", "rest-xml"): "SlowDown",
+    ("deny", "rest-xml"): "AccessDenied",
 }
 
 
@@ -126,6 +129,26 @@ class SandboxApp:
         with self._calls_lock:
             return dict(self._calls)
 
+    def sns_messages(self) -> list[dict[str, Any]]:
+        """What was published to the account's SNS topics (moto keeps it), oldest first."""
+        from moto.sns.models import sns_backends
+
+        out = []
+        with self.lock:
+            for region, backend in sns_backends[self.account].items():
+                for arn, topic in sorted(backend.topics.items()):
+                    for message_id, message, subject, *_ in topic.sent_notifications:
+                        out.append(
+                            {
+                                "topic_arn": arn,
+                                "region": region,
+                                "message_id": message_id,
+                                "subject": subject,
+                                "message": message,
+                            }
+                        )
+        return out
+
     def reset_calls(self) -> None:
         with self._calls_lock:
             self._calls.clear()
@@ -146,8 +169,10 @@ class SandboxApp:
                 time.sleep(decision.latency_ms / 1000.0)
             if decision.error is not None:
                 status, kind, message = decision.error
-                if kind == "deny" and call.protocol == "query":
-                    status = 403  # query-protocol services answer AccessDenied with 403
+                if kind == "deny" and call.protocol in ("query", "rest-xml"):
+                    status = 403  # query-protocol services and S3 answer AccessDenied with 403
+                if kind == "throttle" and call.protocol == "rest-xml":
+                    status = 503  # S3's SlowDown
                 code = _ERROR_CODES.get((kind, call.protocol)) or _ERROR_CODES.get((kind, None))
                 if code is None:
                     code = "ServiceUnavailable" if status == 503 else "InternalFailure"
@@ -272,6 +297,8 @@ class SandboxApp:
             if (method, route) == ("DELETE", "faults"):
                 self.faults.clear()
                 return self._reply(start_response, 200, self.faults.as_dict())
+            if (method, route) == ("GET", "sns/messages"):
+                return self._reply(start_response, 200, {"messages": self.sns_messages()})
             if (method, route) == ("GET", "faults"):
                 return self._reply(start_response, 200, self.faults.as_dict())
             if (method, route) in (("GET", ""), ("GET", "status")):

@@ -87,6 +87,25 @@ class SandboxClient:
     def clear_faults(self) -> None:
         self._control("DELETE", "faults")
 
+    def shared_bucket(self, bucket: str, topic: str | None = None) -> str | None:
+        """Create the collector's bucket (and SNS topic) in the loaded account, as the
+        collector's template does on AWS; returns the topic's ARN."""
+        s3 = self.client("s3")
+        location = {} if self.region == "us-east-1" else {"LocationConstraint": self.region}
+        try:
+            s3.create_bucket(
+                Bucket=bucket, **({"CreateBucketConfiguration": location} if location else {})
+            )
+        except s3.exceptions.BucketAlreadyOwnedByYou:
+            pass
+        if topic is None:
+            return None
+        return str(self.client("sns").create_topic(Name=topic)["TopicArn"])
+
+    def sns_messages(self) -> list[dict[str, Any]]:
+        """Every SNS message published in the account so far (topic_arn, subject, message)."""
+        return self._control("GET", "sns/messages")["messages"]
+
     def metadata(self) -> dict[str, Any]:
         return self._control("GET", "metadata")
 
@@ -127,6 +146,8 @@ class SandboxClient:
         from botocore.config import Config
 
         region = "us-east-1" if service == "pricing" else self.region
+        if service == "s3":
+            config = {"s3": {"addressing_style": "path"}, **config}
         key = (service, region, json.dumps(config, sort_keys=True))
         cache = self.__dict__.setdefault("_clients", {})
         if key not in cache:

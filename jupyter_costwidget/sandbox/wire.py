@@ -34,7 +34,7 @@ _CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/?]+)")
 class Call:
     service: str
     operation: str
-    protocol: str  # json | cbor | query | rest-json
+    protocol: str  # json | cbor | query | rest-json | rest-xml
     region: str | None = None
 
     @property
@@ -63,6 +63,9 @@ def identify(environ: dict, body: bytes) -> Call | None:
         )
         return Call(service, operation, "json", region)
     service = SIGNING_NAMES.get(signing or "", signing or "")
+    if signing == "s3":
+        operation = s3_operation(environ.get("REQUEST_METHOD", "GET"), path, environ)
+        return Call("s3", operation, "rest-xml", region) if operation else None
     if signing in REST_MODELS:
         operation = rest_operation(REST_MODELS[signing], environ.get("REQUEST_METHOD", "GET"), path)
         if operation:
@@ -96,6 +99,27 @@ def rest_operation(model_name: str, method: str, path: str) -> str | None:
         if route_method == method and pattern.match(path):
             return name
     return None
+
+
+def s3_operation(method: str, path: str, environ: dict) -> str | None:
+    """The S3 operations the collector and readers use, by path-style request (S3's REST
+    routes differ by headers and query words, which botocore's URI templates do not show)."""
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    bucket, _, key = path.lstrip("/").partition("/")
+    if not bucket:
+        return "ListBuckets" if method == "GET" else None
+    if not key:
+        if method == "GET":
+            return "ListObjectsV2" if query.get("list-type") == ["2"] else "ListObjects"
+        return {"PUT": "CreateBucket", "HEAD": "HeadBucket", "DELETE": "DeleteBucket"}.get(method)
+    if method == "PUT" and environ.get("HTTP_X_AMZ_COPY_SOURCE"):
+        return "CopyObject"
+    return {
+        "GET": "GetObject",
+        "PUT": "PutObject",
+        "HEAD": "HeadObject",
+        "DELETE": "DeleteObject",
+    }.get(method)
 
 
 def _cbor_text(value: str) -> bytes:
@@ -136,6 +160,12 @@ def error_response(
             f"<Type>{'Receiver' if status >= 500 else 'Sender'}</Type><Code>{code}</Code>"
             f"<Message>{_xml_escape(message)}</Message></Error>"
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+    elif protocol == "rest-xml":  # S3
+        headers.append(("Content-Type", "application/xml"))
+        body = (
+            f"<Error><Code>{code}</Code><Message>{_xml_escape(message)}</Message>"
+            f"<RequestId>{request_id}</RequestId></Error>"
         ).encode()
     elif protocol == "rest-json":
         headers += [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]

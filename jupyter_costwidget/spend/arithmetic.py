@@ -134,8 +134,9 @@ def _safe_lookup(
         return None
 
 
-def scopes_of(res: r.Resource, ctx: Context) -> list[str]:
-    """The scopes a resource counts in for the user of `ctx`."""
+def scopes_of(res: r.Resource | Any, ctx: Context) -> list[str]:
+    """The scopes a resource counts in for the user of `ctx` (a Resource, or anything with
+    its kind, name, domain_id, owner, space, user_profile and app_type)."""
     scopes = []
     if _is_self(res, ctx):
         scopes.append("self")
@@ -149,7 +150,7 @@ def scopes_of(res: r.Resource, ctx: Context) -> list[str]:
     return scopes
 
 
-def _is_self(res: r.Resource, ctx: Context) -> bool:
+def _is_self(res: r.Resource | Any, ctx: Context) -> bool:
     if ctx.environment == NOTEBOOK_INSTANCE:
         return res.kind == r.NOTEBOOK_INSTANCE and res.name == ctx.app_name
     if res.kind != r.APP or not ctx.domain_id or res.domain_id != ctx.domain_id:
@@ -159,6 +160,27 @@ def _is_self(res: r.Resource, ctx: Context) -> bool:
     if ctx.space:
         return res.space == ctx.space
     return res.user_profile == ctx.user_profile and not res.space
+
+
+def scope_totals(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each scope's $/h, cost so far and count of resources without a full price, summed
+    from the rows in their order (a server that scans and a reader of the shared snapshot
+    add the same numbers in the same order, so their totals are equal to the last digit)."""
+    totals: dict[str, dict[str, Any]] = {
+        scope: {"per_hour": 0.0, "accrued": 0.0, "unpriced": 0} for scope in SCOPES
+    }
+    for row in rows:
+        for scope in row["scopes"]:
+            sums = totals[scope]
+            if row["per_hour"] is not None:
+                sums["per_hour"] += row["per_hour"]
+                sums["accrued"] += row["accrued"] or 0.0
+            if not row["price_known"]:
+                sums["unpriced"] += 1
+    for sums in totals.values():
+        sums["per_hour"] = _round(sums["per_hour"])
+        sums["accrued"] = _round(sums["accrued"])
+    return totals
 
 
 def resource_warnings(
@@ -310,30 +332,17 @@ def compute_spend(
     thresholds: Thresholds = Thresholds(),
 ) -> dict[str, Any]:
     """totals, resources and warnings of a /spend snapshot."""
-    totals: dict[str, dict[str, Any]] = {
-        scope: {"per_hour": 0.0, "accrued": 0.0, "unpriced": 0} for scope in SCOPES
-    }
     rows: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
     for res in resources:
         priced = price_resource(res, region, lookup)
         per_hour = priced["per_hour"]
         accrued = None if per_hour is None else per_hour * hours_between(res.started_at, now)
-        scopes = scopes_of(res, ctx)
         res_warnings = resource_warnings(res, priced, accrued, now, thresholds)
         warnings += res_warnings
-        for scope in scopes:
-            if per_hour is not None:
-                totals[scope]["per_hour"] += per_hour
-                totals[scope]["accrued"] += accrued or 0.0
-            if not priced["price_known"]:
-                totals[scope]["unpriced"] += 1
-        rows.append(resource_row(res, priced, accrued, scopes, res_warnings, region))
-    for sums in totals.values():
-        sums["per_hour"] = _round(sums["per_hour"])
-        sums["accrued"] = _round(sums["accrued"])
+        rows.append(resource_row(res, priced, accrued, scopes_of(res, ctx), res_warnings, region))
     rows.sort(key=lambda row: (-(row["per_hour"] or 0.0), row["id"]))
-    return {"totals": totals, "resources": rows, "warnings": warnings}
+    return {"totals": scope_totals(rows), "resources": rows, "warnings": warnings}
 
 
 def resource_row(
@@ -372,6 +381,8 @@ def resource_row(
         "warnings": [w["code"] for w in res_warnings],
         "stale": res.stale,
         "region": region or None,
+        # A Classic app's user profile: who "self" is when no space owns it.
+        **({"user_profile": res.user_profile} if res.user_profile else {}),
         **{
             k: v
             for k, v in res.facts.items()

@@ -22,15 +22,27 @@ from jupyter_costwidget.api.models import SCOPES, SpendSnapshot
 from jupyter_costwidget.aws.context import Context, detect_context
 from jupyter_costwidget.aws.inventory import Inventory, ScanResult
 from jupyter_costwidget.aws.ownership import Home
+from jupyter_costwidget.collector.history import mine_key, mine_series
+from jupyter_costwidget.collector.location import SnapshotLocation
+from jupyter_costwidget.collector.shared import restore_messages
 from jupyter_costwidget.i18n import Text, is_translated, normalize, translate, translations
-from jupyter_costwidget.spend.arithmetic import Thresholds, compute_spend
-from jupyter_costwidget.spend.other_regions import add_other_regions
+from jupyter_costwidget.spend.arithmetic import Thresholds
+from jupyter_costwidget.spend.compose import compose_snapshot
+from jupyter_costwidget.spend.personalize import personalize
 from jupyter_costwidget.spend.region_scans import RegionScans
-from jupyter_costwidget.spend.tag_hygiene import apply_tag_hygiene
-from jupyter_costwidget.stop.rules import mark_stoppable
+from jupyter_costwidget.spend.shared_reader import (
+    SOURCE as SHARED_SOURCE,
+)
+from jupyter_costwidget.spend.shared_reader import (
+    SharedRead,
+    SharedSnapshotReader,
+    generated_ts,
+)
 
 # CloudWatch is asked about endpoint invocations at most this often (idle needs hours).
 METRICS_INTERVAL_SECONDS = 600.0
+# The shared snapshot is stale when older than this many collector periods.
+SHARED_STALE_PERIODS = 3
 
 
 class SpendEngine:
@@ -74,6 +86,20 @@ class SpendEngine:
         self.scans = 0
         self.last_scan: dict[str, Any] | None = None
         self._billing_task: asyncio.Future[None] | None = None
+        # c.CostWidget.snapshot_url: the shared collector's snapshot, read instead of a scan.
+        self.shared = (
+            SharedSnapshotReader(SnapshotLocation.parse(self.config.snapshot_url), self._aws)
+            if self.config.snapshot_url
+            else None
+        )
+        self._shared: dict[str, Any] | None = None  # the `shared` field of the snapshot
+        self._shared_ts: float | None = None  # the collector's time of the snapshot shown
+
+    def _aws(self) -> Any:
+        return self.state.aws
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(self.config.idle_endpoint_hours, self.config.long_running_hours)
 
     def _inventory(self, aws: Callable[[], Any]) -> Inventory:
         return Inventory(
@@ -208,6 +234,8 @@ class SpendEngine:
         empty (the fetch the panel's billing section makes anyway: shared, cached and
         counted by the billing service), then scan again."""
         billing = self.state.billing
+        if self.shared is not None:  # the collector decides which regions it scans
+            return
         if self.config.regions != "auto" or billing is None or not self.config.billing_enabled:
             return
         if billing.regions_with_spend():
@@ -262,7 +290,7 @@ class SpendEngine:
         if self._snapshot is None or snapshot is None:
             return json.dumps(self.snapshot(), default=str)
         snap = self.snapshot_meta()
-        tail = {k: snap[k] for k in ("age_seconds", "stale", "history")}
+        tail = {k: snap[k] for k in ("age_seconds", "stale", "history", "shared")}
         key = normalize(language) if is_translated(language) else None
         body = bodies.get(key)
         if body is None:
@@ -272,8 +300,24 @@ class SpendEngine:
         return f"{body}, {json.dumps(tail)[1:]}"
 
     def snapshot_meta(self) -> dict[str, Any]:
-        """age_seconds, stale and history: the fields that change between scans."""
+        """age_seconds, stale, history and shared: the fields that change between scans."""
         assert self._snapshot is not None
+        shared = self._shared
+        with self._history_lock:  # appended by the scan thread
+            history = list(self._history)
+        if shared is not None and not shared["scanning_itself"]:
+            # The collector's snapshot is as old as the collector's run that made it.
+            if self._shared_ts is None:
+                return {"age_seconds": None, "stale": True, "history": history, "shared": shared}
+            age = self.clock() - self._shared_ts
+            limit = SHARED_STALE_PERIODS * shared["period_seconds"]
+            stale = bool(self._snapshot["stale_sources"]) or age > limit
+            return {
+                "age_seconds": round(age, 3),
+                "stale": stale,
+                "history": history,
+                "shared": shared,
+            }
         age = self.monotonic() - self._snapshot_at if self._snapshot_at else None
         if age is None:  # invalidated: age from the generation time
             generated = datetime.fromisoformat(
@@ -281,9 +325,7 @@ class SpendEngine:
             )
             age = self.clock() - generated.timestamp()
         stale = bool(self._snapshot["stale_sources"]) or age > self.config.effective_stale_after()
-        with self._history_lock:  # appended by the scan thread
-            history = list(self._history)
-        return {"age_seconds": round(age, 3), "stale": stale, "history": history}
+        return {"age_seconds": round(age, 3), "stale": stale, "history": history, "shared": shared}
 
     def find_resource(self, resource_id: str) -> dict[str, Any] | None:
         for row in (self._snapshot or {}).get("resources", []):
@@ -319,49 +361,39 @@ class SpendEngine:
         ctx = self.context
         if ctx.region:
             self.state.use_region(ctx.region)
+        now = datetime.fromtimestamp(self.clock(), timezone.utc)
+        if self.shared is not None:
+            read = self.shared.read(ctx.account, ctx.region)
+            usable = read.document is not None and (
+                self.clock() - generated_ts(read.document)
+                <= SHARED_STALE_PERIODS * float(read.document["period_seconds"])
+            )
+            if usable or not self.config.snapshot_fallback:
+                self._publish(self._from_shared(ctx, read), began, now)
+                return
+            self._shared = self._shared_field(read, scanning_itself=True)
+            self._shared_ts = None
         home = Home(ctx.account, ctx.region) if ctx.account and ctx.region else None
         result: ScanResult = self.inventory.scan(home)
-        now = datetime.fromtimestamp(self.clock(), timezone.utc)
         lookup = self._lookup()
-        thresholds = Thresholds(self.config.idle_endpoint_hours, self.config.long_running_hours)
-        spend = compute_spend(
-            result.resources,
-            ctx,
-            ctx.region or "",
-            lookup,
-            now,
-            thresholds,
-        )
-        errors = list(ctx.errors) + result.errors
-        stale_sources = list(result.stale_sources)
         regions = self.config.other_regions(ctx.region, self.billed_regions())
-        others = self.other_regions.scan_due(regions, ctx.account)
-        add_other_regions(
-            spend,
-            {region: scan.resources for region, scan in others.items()},
-            ctx.region or "",
+        snapshot = compose_snapshot(
+            ctx,
+            result,
+            self.other_regions.scan_due(regions, ctx.account),
             lookup,
             now,
-            thresholds,
+            self.thresholds(),
+            self.config.required_tags,
+            self.config.allow_stop,
+            [self._catalog_error] if self._catalog_error else [],
         )
-        for region, scan in others.items():
-            errors += [{**e, "source": f"{region} {e['source']}"} for e in scan.errors]
-            stale_sources += [f"{region} {source}" for source in scan.stale_sources]
-        apply_tag_hygiene(spend, result.resources, self.config.required_tags)
-        mark_stoppable(spend["resources"], self.config.allow_stop)
-        if self._catalog_error:
-            errors.append(self._catalog_error)
-        snapshot = {
-            "generated_at": now.isoformat().replace("+00:00", "Z"),
-            "currency": "USD",
-            "context": ctx.public(),
-            **spend,
-            "errors": errors,
-            "stale_sources": stale_sources,
-            "scan": {"calls": result.calls, "seconds": round(result.seconds, 3)},
-        }
+        self._publish(snapshot, began, now)
+
+    def _publish(self, snapshot: dict[str, Any], began: float, now: datetime) -> None:
+        """Make `snapshot` the one every request gets (runs in the scan's worker thread)."""
         self._check_contract(snapshot)
-        self._record_history(now, spend["totals"]["mine"]["per_hour"])
+        self._record_history(now, snapshot["totals"]["mine"]["per_hour"])
         # Serialized once here, off the event loop: a large account's snapshot is ~1 MB of
         # JSON, too slow to dump per request. Requests only append the per-request fields.
         bodies = {
@@ -373,8 +405,93 @@ class SpendEngine:
         self._snapshot_at = self.monotonic()
         self._snapshot_began = began
         self.scans += 1
+        errors = snapshot["errors"]
         self._log_source_changes(errors)
-        self.last_scan = {"at": snapshot["generated_at"], **snapshot["scan"], "errors": len(errors)}
+        self.last_scan = {
+            "at": now.isoformat().replace("+00:00", "Z"),
+            **snapshot["scan"],
+            "errors": len(errors),
+        }
+
+    # ------------------------------------------------------------ shared snapshot
+    def _shared_field(self, read: SharedRead, scanning_itself: bool) -> dict[str, Any]:
+        assert self.shared is not None
+        period = (
+            float(read.document["period_seconds"])
+            if read.document is not None
+            else self.config.refresh_seconds
+        )
+        return {
+            "url": self.shared.location.url,
+            "period_seconds": period,
+            "scanning_itself": scanning_itself,
+        }
+
+    def _from_shared(self, ctx: Context, read: SharedRead) -> dict[str, Any]:
+        """This user's snapshot from the collector's: no SageMaker call."""
+        self._shared = self._shared_field(read, scanning_itself=False)
+        errors = list(ctx.errors)
+        stale_sources: list[str] = []
+        document = read.document
+        if document is None:
+            self._shared_ts = None
+            empty = self._empty_snapshot()
+            for key in ("age_seconds", "stale", "history"):
+                empty.pop(key)
+            errors.append(read.error or {})
+            return {
+                **empty,
+                "context": ctx.public(),
+                "errors": errors,
+                "stale_sources": [SHARED_SOURCE],
+                "scan": {"calls": read.calls, "seconds": 0.0},
+            }
+        shared = document["snapshot"]
+        self._shared_ts = generated_ts(document)
+        if not self._history and ctx.account and ctx.region:
+            self._seed_history(document, ctx)
+        rows, totals = personalize(shared["resources"], ctx, self.config.allow_stop)
+        errors += shared["errors"]
+        stale_sources += shared["stale_sources"]
+        age = self.clock() - self._shared_ts
+        limit = SHARED_STALE_PERIODS * float(document["period_seconds"])
+        if read.error is not None:
+            errors.append(read.error)
+            stale_sources.append(SHARED_SOURCE)
+        elif age > limit:
+            errors.append(
+                {
+                    "source": SHARED_SOURCE,
+                    "code": "SnapshotStale",
+                    "message": f"The shared snapshot is {age / 60:.0f} min old; the collector "
+                    f"should write it every {float(document['period_seconds']) / 60:g} min.",
+                    "hint": "Check the collector's Lambda function, its schedule and its log "
+                    "(CloudWatch Logs), or set c.CostWidget.snapshot_fallback = True to scan "
+                    "from this server meanwhile.",
+                }
+            )
+            stale_sources.append(SHARED_SOURCE)
+        return {
+            "generated_at": shared["generated_at"],
+            "currency": "USD",
+            "context": ctx.public(),
+            "totals": totals,
+            "resources": rows,
+            "warnings": restore_messages(document),
+            "errors": errors,
+            "stale_sources": stale_sources,
+            "scan": {"calls": read.calls, "seconds": 0.0},
+        }
+
+    def _seed_history(self, document: dict[str, Any], ctx: Context) -> None:
+        """A reader that just started shows the collector's history of its $/h."""
+        assert self.shared is not None
+        points = self.shared.read_history(str(ctx.account), str(ctx.region))
+        horizon = self.clock() - self.config.history_hours * 3600
+        with self._history_lock:
+            for point in mine_series(points, mine_key(ctx)):
+                if _ts(point["t"]) >= horizon:
+                    self._history.append(point)
 
     def _check_contract(self, snapshot: dict[str, Any]) -> None:
         """The snapshot must be a SpendSnapshot (api/models.py); tests fail on any breach. A

@@ -22,6 +22,7 @@ from jupyter_costwidget.spend.arithmetic import (
     price_resource,
     resource_row,
     resource_warnings,
+    scope_totals,
 )
 
 CODE = "other-region"
@@ -39,7 +40,6 @@ def add_other_regions(
 ) -> None:
     """Add the rows, warnings and `account` totals of other regions to a compute_spend()
     result, in place."""
-    account = spend["totals"]["account"]
     for region, resources in sorted(others.items()):
         if region == home_region:
             continue
@@ -55,21 +55,13 @@ def add_other_regions(
             continue
         known = [row["per_hour"] for row in rows if row["per_hour"] is not None]
         unpriced = sum(1 for row in rows if not row["price_known"])
-        account["per_hour"] = _add(account["per_hour"], sum(known))
-        account["accrued"] = _add(
-            account["accrued"], sum(row["accrued"] for row in rows if row["accrued"] is not None)
-        )
-        account["unpriced"] += unpriced
         spend["resources"] += rows
         # Named: what bills something or an unknown amount (an empty file system bills $0).
         billing = [row for row in rows if row["per_hour"] != 0]
         if billing:
             spend["warnings"].append(_warning(region, home_region, billing, sum(known), unpriced))
     spend["resources"].sort(key=lambda row: (-(row["per_hour"] or 0.0), row["id"]))
-
-
-def _add(total: float, more: float) -> float:
-    return round(total + more, 9)
+    spend["totals"] = scope_totals(spend["resources"])
 
 
 def _warning(

@@ -410,6 +410,10 @@ export interface ResourceRow {
    */
   region?: string | null;
   /**
+   * A Studio Classic app's user profile (apps outside a space).
+   */
+  user_profile?: string | null;
+  /**
    * An MLflow tracking server's size.
    */
   size?: string | null;
@@ -450,6 +454,18 @@ export interface Variant {
 export interface ServerlessConfig {
   memory_mb?: number | null;
   max_concurrency?: number | null;
+}
+/**
+ * A message's template and values, to say it again in a reader's language.
+ *
+ * This interface was referenced by `CostWidgetApi`'s JSON-Schema
+ * via the `definition` "SaidText".
+ */
+export interface SaidText {
+  msgid: string;
+  values: {
+    [k: string]: unknown;
+  };
 }
 /**
  * POST costwidget/api/idle/saved: a tab's answer to a save request.
@@ -493,6 +509,27 @@ export interface ScopeTotal {
   unpriced: number;
 }
 /**
+ * What the collector writes once a run: one region's snapshot, made without a user.
+ *
+ * This interface was referenced by `CostWidgetApi`'s JSON-Schema
+ * via the `definition` "SharedSnapshot".
+ */
+export interface SharedSnapshot {
+  format: 1;
+  account: string;
+  region: string;
+  /**
+   * The collector's schedule period.
+   */
+  period_seconds: number;
+  collector_version: string;
+  snapshot: SpendSnapshot;
+  /**
+   * The warnings' message templates.
+   */
+  messages: (SaidText | null)[];
+}
+/**
  * What bills now, priced: GET costwidget/api/spend.
  *
  * This interface was referenced by `CostWidgetApi`'s JSON-Schema
@@ -511,6 +548,10 @@ export interface SpendSnapshot {
   age_seconds: number | null;
   stale: boolean;
   history: HistoryPoint[];
+  /**
+   * Set when this server reads the shared collector's snapshot.
+   */
+  shared: SharedSource | null;
 }
 /**
  * This interface was referenced by `CostWidgetApi`'s JSON-Schema
@@ -540,6 +581,26 @@ export interface SpendWarning {
    * other-region: the region it is about.
    */
   region?: string | null;
+}
+/**
+ * Where a reader's snapshot comes from: the shared collector's file in S3.
+ *
+ * This interface was referenced by `CostWidgetApi`'s JSON-Schema
+ * via the `definition` "SharedSource".
+ */
+export interface SharedSource {
+  /**
+   * c.CostWidget.snapshot_url
+   */
+  url: string;
+  /**
+   * How often the collector runs.
+   */
+  period_seconds: number;
+  /**
+   * The file is stale or unreadable and c.CostWidget.snapshot_fallback is on.
+   */
+  scanning_itself: boolean;
 }
 /**
  * The spend engine's state, without AWS: GET costwidget/api/status.
