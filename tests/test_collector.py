@@ -146,3 +146,118 @@ async def test_a_fresh_snapshot_costs_readers_no_sagemaker_call(
     # Three conditional GETs of an unchanged file: three 304s, nothing else.
     assert calls == {"s3.GetObject": 3}
     assert snap["scan"]["calls"] == 1 and snap["stale"] is False
+
+
+# --- stale, missing, denied, fallback ---------------------------------------------------------
+DEMO = json.loads(ACCOUNT_SCENARIO.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def demo_only():
+    return None
+
+
+@pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
+async def test_an_old_snapshot_is_stale_with_its_age(sandbox, metadata_file, tmp_path, jp_fetch):
+    # The collector last ran 10 min ago: more than 3 periods of 60 s.
+    make_collector(
+        sandbox, tmp_path, [DEMO["region"]], clock=lambda: time.time() - 600, billing_enabled=False
+    ).run()
+    sandbox.reset_calls()
+    snap = await scan(jp_fetch)
+    assert snap["stale"] is True
+    assert 600 <= snap["age_seconds"] < 660  # both bounds: the test's own run time
+    (error,) = [e for e in snap["errors"] if e["source"] == "snapshot"]
+    assert error["code"] == "SnapshotStale"
+    assert "10 min old" in error["message"] and "every 1 min" in error["message"]
+    assert "snapshot_fallback" in error["hint"]
+    assert "snapshot" in snap["stale_sources"]
+    assert snap["shared"]["scanning_itself"] is False
+    # Stale rows are still served: what was known, marked stale.
+    assert snap["totals"]["mine"]["per_hour"] > 0
+    assert not [k for k in sandbox.calls() if k.startswith("sagemaker.List")]
+
+
+@pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
+@pytest.mark.parametrize("reader_settings", [{"snapshot_fallback": True}], ids=["fallback"])
+async def test_with_fallback_a_reader_scans_itself_while_the_snapshot_is_stale(
+    sandbox, metadata_file, tmp_path, jp_fetch
+):
+    make_collector(
+        sandbox, tmp_path, [DEMO["region"]], clock=lambda: time.time() - 600, billing_enabled=False
+    ).run()
+    sandbox.reset_calls()
+    snap = await scan(jp_fetch)
+    assert snap["shared"]["scanning_itself"] is True
+    assert sandbox.calls().get("sagemaker.ListApps") == 1
+    assert snap["stale"] is False and snap["totals"]["mine"]["per_hour"] > 0
+    # The collector runs again: the reader reads it and stops scanning.
+    make_collector(sandbox, tmp_path, [DEMO["region"]], billing_enabled=False).run()
+    sandbox.reset_calls()
+    snap = await scan(jp_fetch)
+    assert snap["shared"]["scanning_itself"] is False
+    assert sandbox.calls() == {"s3.GetObject": 1}
+
+
+@pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
+async def test_no_snapshot_yet_says_how_to_deploy_the_collector(sandbox, metadata_file, jp_fetch):
+    snap = await scan(jp_fetch)
+    assert snap["stale"] is True and snap["resources"] == []
+    assert snap["totals"]["mine"]["per_hour"] is None  # unknown, not $0
+    (error,) = [e for e in snap["errors"] if e["source"] == "snapshot"]
+    assert error["code"] == "SnapshotMissing"
+    assert f"s3://{BUCKET}/{PREFIX}/{ACCOUNT}/{DEMO['region']}/spend.json" in error["message"]
+    assert "examples/collector/template.yaml" in error["hint"]
+
+
+@pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
+async def test_a_denied_read_names_the_iam_action_and_keeps_the_last_snapshot(
+    sandbox, metadata_file, tmp_path, jp_fetch
+):
+    make_collector(sandbox, tmp_path, [DEMO["region"]], billing_enabled=False).run()
+    first = await scan(jp_fetch)
+    sandbox.fault({"deny": ["s3.GetObject"]})
+    snap = await scan(jp_fetch)
+    (error,) = [e for e in snap["errors"] if e["source"] == "snapshot"]
+    assert error["code"] == "AccessDenied"
+    assert "s3:GetObject" in error["hint"]
+    assert snap["stale"] is True
+    assert snap["totals"] == first["totals"]
+
+
+@pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
+async def test_a_reader_says_warnings_in_its_users_language(
+    sandbox, metadata_file, tmp_path, jp_fetch
+):
+    make_collector(sandbox, tmp_path, [DEMO["region"]], billing_enabled=False).run()
+    await scan(jp_fetch)
+    response = await jp_fetch("costwidget", "api", "spend", params={"lang": "ja-JP"})
+    snap = json.loads(response.body)
+    (canvas,) = [w for w in snap["warnings"] if w["code"] == "canvas-running"]
+    assert "Canvas" in canvas["message"] and "bob" in canvas["message"]
+    assert "has been running" not in canvas["message"]  # said in Japanese
+
+
+@pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
+async def test_stops_still_check_ownership_with_the_readers_own_rights(
+    sandbox, metadata_file, tmp_path, jp_fetch
+):
+    from .test_stop import post_stop
+
+    make_collector(sandbox, tmp_path, [DEMO["region"]], billing_enabled=False).run()
+    snap = await scan(jp_fetch)
+    rows = {row["id"]: row for row in snap["resources"]}
+    bob_canvas = rows["app:d-demo1/bob/Canvas/default"]
+    assert bob_canvas["stoppable"] is False  # not alice's
+    sandbox.reset_calls()
+    code, body = await post_stop(jp_fetch, {"id": bob_canvas["id"], "confirm": True})
+    assert code == 403, body
+    assert "sagemaker.DeleteApp" not in sandbox.calls()
+    # Alice's own endpoint: described afresh, then deleted with this server's own rights.
+    mine = [r for r in snap["resources"] if r["kind"] == "endpoint" and r["stoppable"]]
+    assert mine
+    code, body = await post_stop(jp_fetch, {"id": mine[0]["id"], "confirm": True})
+    assert code == 200, body
+    calls = sandbox.calls()
+    assert calls.get("sagemaker.DescribeEndpoint", 0) >= 1
+    assert calls["sagemaker.DeleteEndpoint"] == 1

@@ -242,6 +242,15 @@ class SaidText(Model):
     values: dict[str, Any]
 
 
+class SharedNames(Model):
+    """The region's domains, user profiles and spaces by their real names: a reader's stop
+    reads owner tags (lower-case ARNs) with them, as a server that scans does."""
+
+    domains: list[str]
+    profiles: list[tuple[str, str]]
+    spaces: list[tuple[str, str]]
+
+
 class SharedSnapshot(Model):
     """What the collector writes once a run: one region's snapshot, made without a user."""
 
@@ -252,6 +261,7 @@ class SharedSnapshot(Model):
     collector_version: str
     snapshot: SpendSnapshot
     messages: list[SaidText | None] = Field(description="The warnings' message templates.")
+    names: SharedNames
 
 
 # --- GET costwidget/api/status -------------------------------------------------------------

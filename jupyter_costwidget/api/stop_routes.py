@@ -49,7 +49,7 @@ class StopResourceHandler(CostWidgetHandler):
             ctx = spend.context
             home = Home(ctx.account, ctx.region) if ctx and ctx.account and ctx.region else None
             current = await state.run_blocking(
-                describe_current, state.aws, resource["kind"], call, spend.inventory.names, home
+                describe_current, state.aws, resource["kind"], call, spend.names(), home
             )
             changed = changes(resource, current)
             if changed:

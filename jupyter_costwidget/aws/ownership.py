@@ -56,6 +56,12 @@ class Names:
         profiles: Iterable[tuple[str, str]] = (),
         spaces: Iterable[tuple[str, str]] = (),
     ) -> None:
+        domains, profiles, spaces = list(domains), list(profiles), list(spaces)
+        self._listed = {
+            "domains": sorted({d for d in domains if d}),
+            "profiles": sorted({(d, n) for d, n in profiles if d and n}),
+            "spaces": sorted({(d, n) for d, n in spaces if d and n}),
+        }
         self._domains = {d.lower(): d for d in domains if d}
         self._names: dict[tuple[str, str, str], set[str]] = {}
         for kind, pairs in (("profile", profiles), ("space", spaces)):
@@ -63,6 +69,22 @@ class Names:
                 if domain and name:
                     key = (kind, domain.lower(), name.lower())
                     self._names.setdefault(key, set()).add(name)
+
+    def as_json(self) -> dict[str, Any]:
+        """What it was made of (the shared collector hands it to readers)."""
+        return {
+            "domains": list(self._listed["domains"]),
+            "profiles": [list(pair) for pair in self._listed["profiles"]],
+            "spaces": [list(pair) for pair in self._listed["spaces"]],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Names:
+        return cls(
+            data.get("domains") or [],
+            [(d, n) for d, n in data.get("profiles") or []],
+            [(d, n) for d, n in data.get("spaces") or []],
+        )
 
     def domain(self, written: str) -> str | None:
         return self._domains.get(written.lower())

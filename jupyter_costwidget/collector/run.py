@@ -134,7 +134,12 @@ class Collector:
             )
             snapshots[region] = snapshot
             document = envelope(
-                snapshot, account, region, self.settings.period_seconds, __version__
+                snapshot,
+                account,
+                region,
+                self.settings.period_seconds,
+                __version__,
+                self._inventory(region).names.as_json(),
             )
             # One PutObject of the whole file: readers see the old one or the new one.
             self._put(calls, account, region, SPEND, json.dumps(document, default=str))

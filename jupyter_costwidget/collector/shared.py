@@ -37,7 +37,12 @@ def text_from_json(data: Any) -> Text | None:
 
 
 def envelope(
-    snapshot: dict[str, Any], account: str, region: str, period_seconds: float, version: str
+    snapshot: dict[str, Any],
+    account: str,
+    region: str,
+    period_seconds: float,
+    version: str,
+    names: dict[str, Any],
 ) -> dict[str, Any]:
     """The shared file of one region's snapshot (still holding `Text` messages)."""
     return {
@@ -48,6 +53,7 @@ def envelope(
         "collector_version": version,
         "snapshot": snapshot,
         "messages": [text_to_json(w.get("message")) for w in snapshot.get("warnings", [])],
+        "names": names,
     }
 
 

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from jupyter_costwidget.api.models import SCOPES, SpendSnapshot
 from jupyter_costwidget.aws.context import Context, detect_context
 from jupyter_costwidget.aws.inventory import Inventory, ScanResult
-from jupyter_costwidget.aws.ownership import Home
+from jupyter_costwidget.aws.ownership import Home, Names
 from jupyter_costwidget.collector.history import mine_key, mine_series
 from jupyter_costwidget.collector.location import SnapshotLocation
 from jupyter_costwidget.collector.shared import restore_messages
@@ -94,9 +94,17 @@ class SpendEngine:
         )
         self._shared: dict[str, Any] | None = None  # the `shared` field of the snapshot
         self._shared_ts: float | None = None  # the collector's time of the snapshot shown
+        self._shared_names = Names()
 
     def _aws(self) -> Any:
         return self.state.aws
+
+    def names(self) -> Names:
+        """The region's real domain, profile and space names, for the stop route's check:
+        from the collector's file when this server reads it, else from its own scan."""
+        if self._shared is not None and not self._shared["scanning_itself"]:
+            return self._shared_names
+        return self.inventory.names
 
     def thresholds(self) -> Thresholds:
         return Thresholds(self.config.idle_endpoint_hours, self.config.long_running_hours)
@@ -448,6 +456,7 @@ class SpendEngine:
             }
         shared = document["snapshot"]
         self._shared_ts = generated_ts(document)
+        self._shared_names = Names.from_json(document["names"])
         if not self._history and ctx.account and ctx.region:
             self._seed_history(document, ctx)
         rows, totals = personalize(shared["resources"], ctx, self.config.allow_stop)

@@ -509,6 +509,18 @@ export interface ScopeTotal {
   unpriced: number;
 }
 /**
+ * The region's domains, user profiles and spaces by their real names: a reader's stop
+ * reads owner tags (lower-case ARNs) with them, as a server that scans does.
+ *
+ * This interface was referenced by `CostWidgetApi`'s JSON-Schema
+ * via the `definition` "SharedNames".
+ */
+export interface SharedNames {
+  domains: string[];
+  profiles: [unknown, unknown][];
+  spaces: [unknown, unknown][];
+}
+/**
  * What the collector writes once a run: one region's snapshot, made without a user.
  *
  * This interface was referenced by `CostWidgetApi`'s JSON-Schema
@@ -528,6 +540,7 @@ export interface SharedSnapshot {
    * The warnings' message templates.
    */
   messages: (SaidText | null)[];
+  names: SharedNames;
 }
 /**
  * What bills now, priced: GET costwidget/api/spend.
