@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 
 import pytest
@@ -261,3 +262,115 @@ async def test_stops_still_check_ownership_with_the_readers_own_rights(
     calls = sandbox.calls()
     assert calls.get("sagemaker.DescribeEndpoint", 0) >= 1
     assert calls["sagemaker.DeleteEndpoint"] == 1
+
+
+# --- notices, billed spend, the entry points ---------------------------------------------------
+# sandbox/scenarios/account.json, billing: yesterday (days_ago 1) 83.69; month to date
+# 1286.4; forecast 1890.0; budget ml-platform 1286.4 of 2000 (64 %).
+YESTERDAY = "Yesterday: $83.69"
+MONTH = "This month so far: $1,286.40 (forecast $1,890.00)"
+BUDGET = "Budget ml-platform: $1,286.40 of $2,000.00 (64 %)"
+
+
+@pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
+async def test_daily_and_new_warning_notices_go_out_once(sandbox, metadata_file, tmp_path):
+    topic = sandbox.shared_bucket(BUCKET, TOPIC)
+    collector = make_collector(sandbox, tmp_path, [DEMO["region"]], topic_arn=topic)
+    report = collector.run()
+    messages = sandbox.sns_messages()
+    assert [m["subject"] for m in messages] == [
+        f"SageMaker {ACCOUNT}: 4 new things may bill unnoticed",
+        f"SageMaker {ACCOUNT}: daily spend",
+    ]
+    assert report.published == [m["subject"] for m in messages]
+    warnings_text, daily_text = messages[0]["message"], messages[1]["message"]
+    # account.json: bob's Canvas, 9 days (canvas-running); the EFS of deleted domain d-gone9
+    # (storage-orphaned); churn-xgb, 0 invocations for 24 h (endpoint-idle); HyperPod
+    # llm-train, 20 h > long_running_hours 12 (long-running).
+    announced = [
+        re.sub(r"fs-\w+", "fs-?", line.split(" ", 2)[2])[:40]
+        for line in warnings_text.splitlines()[:4]
+    ]
+    assert announced == [
+        "Canvas of bob has been running for 9.0 d",
+        "EFS file system fs-? belonged to domain ",
+        "Endpoint churn-xgb had no invocations in",
+        "HyperPod cluster llm-train has kept 5 in",
+    ]
+    assert all(line.startswith("- [ap-northeast-1] ") for line in warnings_text.splitlines()[:4])
+    for line in (YESTERDAY, MONTH, BUDGET):
+        assert line in daily_text
+    assert "Billing now:" in daily_text
+    # The next run (a minute later) finds nothing new: nothing is published.
+    collector.clock = lambda: NOW + 60
+    assert collector.run().published == []
+    assert len(sandbox.sns_messages()) == 2
+    # A cold start (a new Lambda) reads what was announced from S3 and stays quiet too.
+    fresh = make_collector(sandbox, tmp_path, [DEMO["region"]], topic_arn=topic)
+    fresh.clock = lambda: NOW + 120
+    assert fresh.run().published == []
+    assert sandbox.calls()["sns.Publish"] == 2
+
+
+@pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
+async def test_cost_explorer_is_asked_at_most_four_times_a_day(sandbox, metadata_file, tmp_path):
+    midnight = NOW - NOW % 86400  # the start of NOW's UTC day
+    clock = {"now": midnight}
+    collector = make_collector(sandbox, tmp_path, [DEMO["region"]], clock=lambda: clock["now"])
+    fetched = []
+    for hour in range(24):  # a run every hour of one UTC day (the cache keeps 6 h)
+        clock["now"] = midnight + hour * 3600 + 60
+        if collector.run().billing_fetched:
+            fetched.append(hour)
+    ce = {k: v for k, v in sandbox.calls().items() if k.startswith("ce.")}
+    # 00:01: month to date, the forecast (daily) and the tags' status (weekly): 3 requests.
+    # 06:01: month to date again: the 4th. 12:01 and 18:01: the day's 4 are used up.
+    assert fetched == [0, 6]
+    assert ce == {
+        "ce.GetCostAndUsage": 2,
+        "ce.GetCostForecast": 1,
+        "ce.ListCostAllocationTags": 1,
+    }
+    # billing.json in S3 carries the count, so a cold start keeps to it.
+    cold = make_collector(sandbox, tmp_path, [DEMO["region"]], clock=lambda: clock["now"])
+    assert cold.run().billing_fetched is False
+    assert sum(v for k, v in sandbox.calls().items() if k.startswith("ce.")) == 4
+
+
+@pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
+async def test_readers_get_billed_spend_from_the_collector_not_cost_explorer(
+    sandbox, metadata_file, tmp_path, jp_fetch
+):
+    make_collector(sandbox, tmp_path, [DEMO["region"]]).run()
+    sandbox.reset_calls()
+    response = await jp_fetch("costwidget", "api", "billing")
+    billing = json.loads(response.body)
+    assert billing["month_to_date"] == 1286.4  # the scenario's billing.month_to_date
+    assert billing["yesterday"] == 83.69
+    assert not [k for k in sandbox.calls() if k.startswith(("ce.", "budgets."))]
+    assert sandbox.calls() == {"s3.GetObject": 1}
+
+
+@pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
+def test_the_lambda_handler_and_the_command_write_the_snapshot(
+    sandbox, metadata_file, tmp_path, monkeypatch
+):
+    from jupyter_costwidget.cli import main
+    from jupyter_costwidget.collector import handler
+
+    monkeypatch.setenv("COSTWIDGET_ENDPOINT_URL", sandbox.url)
+    monkeypatch.setenv("COSTWIDGET_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("COSTWIDGET_BUCKET", BUCKET)
+    monkeypatch.setenv("COSTWIDGET_PREFIX", "lambda")
+    monkeypatch.setenv("AWS_REGION", DEMO["region"])
+    summary = handler({}, None)
+    assert summary["written"][0] == f"lambda/{ACCOUNT}/{DEMO['region']}/spend.json"
+    assert summary["regions"] == [DEMO["region"]]
+    s3 = sandbox.client("s3")
+    body = s3.get_object(Bucket=BUCKET, Key=summary["written"][0])["Body"].read()
+    assert json.loads(body)["account"] == ACCOUNT
+    code = main(["collect", "--bucket", BUCKET, "--prefix", "cli", "--region", DEMO["region"]])
+    assert code == 0
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="cli/")["Contents"]]
+    assert f"cli/{ACCOUNT}/{DEMO['region']}/spend.json" in keys
+    assert main(["collect", "--bucket", ""]) == 2

@@ -579,7 +579,43 @@ def test_bad_fault_body_is_rejected(sandbox):
         "throttle": {},
         "error": {},
         "deny": [],
+        "rate_limit": {},
     }
+    with pytest.raises(SandboxControlError):
+        sandbox.fault({"rate_limit": {"operation": "sagemaker.ListApps", "per_second": 0}})
+    with pytest.raises(SandboxControlError):
+        sandbox.fault({"rate_limit": {"per_second": 5, "burst": 0.5}})
+
+
+def test_rate_limit_throttles_past_calls_per_second_per_operation(demo, _sandbox_server):
+    """Token buckets on the sandbox's own clock: a burst of 2, then 2 calls a second."""
+    clock = {"now": 1000.0}
+    faults = _sandbox_server.app.faults
+    faults.clock = lambda: clock["now"]
+    try:
+        demo.fault({"rate_limit": {"operation": "*", "per_second": 2, "burst": 2}})
+        sm = demo.client("sagemaker", **NO_RETRY)
+        sm.list_apps()
+        sm.list_apps()
+        with pytest.raises(botocore.exceptions.ClientError) as err:
+            sm.list_apps()  # the third within the same instant
+        assert _error_code(err) == "ThrottlingException"
+        assert err.value.response["Error"]["Message"] == "Rate exceeded"
+        sm.list_spaces()  # each operation has its own bucket
+        clock["now"] += 0.5  # half a second refills one token: one more call
+        sm.list_apps()
+        with pytest.raises(botocore.exceptions.ClientError):
+            sm.list_apps()
+        assert faults.throttled == 2
+        # S3 answers its own way: 503 SlowDown.
+        demo.client("s3").list_buckets()
+        demo.client("s3").list_buckets()
+        with pytest.raises(botocore.exceptions.ClientError) as err:
+            demo.client("s3", **NO_RETRY).list_buckets()
+        assert _error_code(err) == "SlowDown"
+        assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    finally:
+        faults.clock = time.monotonic
 
 
 # --- scenario validation ------------------------------------------------------------------

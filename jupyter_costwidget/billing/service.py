@@ -30,12 +30,16 @@ from jupyter_costwidget.billing.cost_explorer import (
     DailyLimitReached,
 )
 from jupyter_costwidget.billing.requests import DailyRequestBudget
+from jupyter_costwidget.billing.shared import SharedBillingReader
+from jupyter_costwidget.collector.location import SnapshotLocation
 from jupyter_costwidget.config import CostWidget
 
 CACHE_FILE = "billing.json"
 # `?refresh=1` bypasses the cache only if the last fetch is older than this (a user clicking
 # refresh ten times must not cost ten sets of Cost Explorer requests).
 REFRESH_FLOOR_SECONDS = 300.0
+# A reader of the collector's billing.json asks S3 at most this often (a 304 when unchanged).
+SHARED_READ_SECONDS = 60.0
 # How long a fetch waits for the spend engine's first scan to say who "mine" is.
 CONTEXT_WAIT_SECONDS = 30.0
 
@@ -65,6 +69,14 @@ class BillingService:
         )
         self._inflight: asyncio.Future[dict[str, Any]] | None = None
         self.fetches = 0
+        # c.CostWidget.snapshot_url: the collector's billing.json, read instead of asking.
+        self.shared = (
+            SharedBillingReader(SnapshotLocation.parse(config.snapshot_url), aws, self.cache)
+            if config.snapshot_url
+            else None
+        )
+        self._shared_read_at: float | None = None
+        self._shared_error: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ service API
     def start(self) -> None:
@@ -78,6 +90,8 @@ class BillingService:
         """The billed-spend payload; fetches if the cache is old (or `refresh`), shared."""
         if not self.config.billing_enabled:
             return {"enabled": False}
+        if self.shared is not None:
+            return await self._from_collector()
         if not self.cache.loaded:
             await self.run_blocking(self.cache.load)
         if self._inflight is not None:
@@ -101,6 +115,23 @@ class BillingService:
         finally:
             self._inflight = None
         return inflight.result()
+
+    async def _from_collector(self) -> dict[str, Any]:
+        """The collector's figures: one conditional GET at most every SHARED_READ_SECONDS."""
+        assert self.shared is not None
+        now = self.clock()
+        due = self._shared_read_at is None or now - self._shared_read_at >= SHARED_READ_SECONDS
+        if due:
+            context, _ = await self._context()
+            account = context.account if context is not None else None
+            self._shared_read_at = now
+            self._shared_error = await self.run_blocking(self.shared.read, account)
+        payload = self._payload()
+        if self._shared_error is not None:
+            payload["errors"] = [*payload["errors"], self._shared_error]
+            payload["stale_sources"] = [*payload["stale_sources"], "snapshot"]
+            payload["stale"] = True
+        return payload
 
     def refresh_blocking(self) -> bool:
         """The shared collector's fetch (no user, no event loop): fetch when the cache is

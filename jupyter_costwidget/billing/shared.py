@@ -1,0 +1,63 @@
+"""Billed spend of a reader of the shared collector: the collector's billing.json (the
+billing cache's own file, Cost Explorer's figures and the day's request count) read from S3
+with a conditional GET, so readers never ask Cost Explorer themselves."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from jupyter_costwidget.aws.clients import AwsClients, AwsError
+from jupyter_costwidget.billing.cache import BillingCache
+from jupyter_costwidget.collector.location import BILLING, SnapshotLocation
+
+NOT_MODIFIED = ("304", "NotModified")
+MISSING = ("NoSuchKey", "404")
+
+
+class SharedBillingReader:
+    def __init__(
+        self, location: SnapshotLocation, aws: Callable[[], AwsClients], cache: BillingCache
+    ) -> None:
+        self.location = location
+        self.aws = aws
+        self.cache = cache
+        self._etag: str | None = None
+
+    def read(self, account: str | None) -> dict[str, str] | None:
+        """Refresh the cache from S3 (blocking); the error to show, if any."""
+        if not account:
+            return _error("NoContext", "This server does not know its account yet.", "")
+        key = self.location.key(account, None, BILLING)
+        params: dict[str, Any] = {"Bucket": self.location.bucket, "Key": key}
+        if self._etag and self.cache.loaded:
+            params["IfNoneMatch"] = self._etag
+        try:
+            answer = self.aws().call("s3", "GetObject", **params)
+            data = json.loads(answer["Body"].read())
+        except AwsError as err:
+            if err.code in NOT_MODIFIED:
+                return None
+            if not self.cache.loaded:
+                self.cache.replace({})
+            if err.code in MISSING:
+                return _error(
+                    "SnapshotMissing",
+                    f"The collector has written no billed spend at s3://{self.location.bucket}/"
+                    f"{key} yet.",
+                    "It asks Cost Explorer on its first run when c.CostWidget.billing_enabled "
+                    "is on for it; check its log.",
+                )
+            return {**err.as_dict(), "source": "snapshot"}
+        except ValueError:
+            return _error(
+                "SnapshotUnreadable", f"s3://{self.location.bucket}/{key} is not JSON.", ""
+            )
+        self.cache.replace(data if isinstance(data, dict) else {})
+        self._etag = answer.get("ETag")
+        return None
+
+
+def _error(code: str, message: str, hint: str) -> dict[str, str]:
+    return {"source": "snapshot", "code": code, "message": message, "hint": hint}
