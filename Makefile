@@ -11,11 +11,13 @@ SANDBOX_PORT ?= 5000
 CHROMIUM := /usr/bin/chromium
 DEMO_DIR := $(CURDIR)/.demo
 
-.PHONY: help install build chromium lint pytest jest ui-test wheel-check test test-dates demo bench prices mutate api i18n clean
+.PHONY: help install build chromium lint pytest jest ui-test wheel-check test test-dates demo demo-team collector-package bench prices mutate api i18n clean
 
 help:
 	@echo "make demo   - install, build, start the AWS sandbox and JupyterLab (PORT=$(PORT))"
 	@echo "make test   - install, build, run every test (lint, pytest, jest, browser)"
+	@echo "make demo-team - the sandbox, the shared collector every 10 s, two JupyterLab readers"
+	@echo "make collector-package - the collector's Lambda package (build/collector/*.zip)"
 	@echo "make bench  - run the benchmarks in bench/ (results in bench/results/)"
 	@echo "make prices - rebuild the bundled price snapshot from data/pricing/"
 	@echo "make test-dates - pytest with the clock at month, year and leap-day ends"
@@ -106,6 +108,20 @@ demo: build
 	COSTWIDGET_REGION=ap-northeast-1 \
 	PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) DEMO_DIR=$(DEMO_DIR) \
 	bash scripts/demo.sh
+
+# The shared collector (examples/collector) and two users' JupyterLab servers reading it.
+demo-team: build
+	@mkdir -p $(DEMO_DIR)
+	@AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=ap-northeast-1 \
+	COSTWIDGET_ENDPOINT_URL=http://127.0.0.1:$(SANDBOX_PORT) \
+	COSTWIDGET_REGION=ap-northeast-1 \
+	PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) DEMO_DIR=$(DEMO_DIR) \
+	bash scripts/demo_team.sh
+
+# The Lambda function's package: the wheel and what the collector imports, for Python 3.12
+# on x86_64 (Lambda's runtime brings boto3). Upload it as the template's CodeKey.
+collector-package: install
+	bash scripts/collector_package.sh
 
 bench: build
 	@mkdir -p bench/results

@@ -44,4 +44,10 @@ echo "$serverext" | grep -E "jupyter_costwidget .*enabled" \
 # %costs in Japanese from the installed wheel: the catalogue is found without the source tree.
 said="$("$work/venv/bin/python" -c 'from jupyter_costwidget.i18n import say, translations; print(say(translations("ja"), "Stop when done: cancelled."))')"
 [ "$said" = "完了後に停止: 取り消しました。" ] || { echo "catalogue not found in the wheel: $said"; exit 1; }
+# The collector's Lambda handler imports from the wheel alone, without jupyter_server.
+"$work/venv/bin/python" -c '
+import sys
+from jupyter_costwidget.collector.entry import handler, settings_from_env
+assert "jupyter_server" not in sys.modules and "tornado" not in sys.modules, "the collector imports the server"
+' || { echo "the collector does not import from the wheel"; exit 1; }
 echo "wheel check: passed"

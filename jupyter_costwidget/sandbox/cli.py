@@ -27,6 +27,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="write the resource-metadata.json that the scenario's 'me' describes to this path",
     )
+    parser.add_argument(
+        "--shared-bucket",
+        default=None,
+        help="create this S3 bucket and the SNS topic 'costwidget-notices' for the shared "
+        "collector (jupyter costwidget collect), as its template does on AWS",
+    )
     parser.set_defaults(func=run)
     return parser
 
@@ -57,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"sandbox: wrote {args.metadata_out}", flush=True)
         else:
             print("sandbox: the scenario has no 'me'; no metadata file written", file=sys.stderr)
+    if args.shared_bucket:
+        topic = server.shared_bucket(args.shared_bucket, "costwidget-notices")
+        print(f"sandbox: bucket s3://{args.shared_bucket}, topic {topic}", flush=True)
     print(
         f"sandbox: listening on {server.url} (region {server.region}, account {server.account})",
         flush=True,
