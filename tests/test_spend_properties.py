@@ -6,6 +6,7 @@ row of it or a component it lacks (an unknown price).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from hypothesis import given, settings
@@ -14,6 +15,8 @@ from hypothesis import strategies as st
 from jupyter_costwidget.aws.context import Context
 from jupyter_costwidget.spend import resources as r
 from jupyter_costwidget.spend.arithmetic import SCOPES, compute_spend
+from jupyter_costwidget.spend.personalize import personalize
+from jupyter_costwidget.stop.rules import mark_stoppable
 
 from .test_spend_math import ALICE_CTX, NOW, REGION, lookup
 
@@ -48,6 +51,7 @@ def resource(draw, index: int) -> r.Resource:
         domain_id=domain,
         owner=owner,
         space=space,
+        user_profile=draw(st.sampled_from(["bob", None])),
         app_type=draw(st.sampled_from(["JupyterLab", "KernelGateway", None])),
     )
 
@@ -128,3 +132,18 @@ def test_accrued_grows_with_time_and_is_never_negative(inventory, later):
             assert abs(grown - row["per_hour"] * later) < 1e-6 * max(1.0, row["accrued"])
     for scope in SCOPES:
         assert then["totals"][scope]["accrued"] >= now["totals"][scope]["accrued"] - 1e-9
+
+
+@settings(max_examples=150, deadline=None)
+@given(inventory=inventories, ctx=contexts, allow_stop=st.sampled_from(["mine", "domain", "none"]))
+def test_a_reader_of_the_shared_snapshot_gets_what_a_scan_gives(inventory, ctx, allow_stop):
+    """The collector computes without a user; personalize() adds the reader's scopes and stop
+    rights: rows and totals equal a scan with the reader's own context."""
+    shared = compute_spend(inventory, Context(region=REGION), REGION, lookup, NOW)
+    mark_stoppable(shared["resources"], "none")
+    rows = json.loads(json.dumps(shared["resources"], default=str))  # through the S3 file
+    mine_rows, totals = personalize(rows, ctx, allow_stop)
+    scanned = compute_spend(inventory, ctx, REGION, lookup, NOW)
+    mark_stoppable(scanned["resources"], allow_stop)
+    assert totals == scanned["totals"]
+    assert mine_rows == json.loads(json.dumps(scanned["resources"], default=str))

@@ -1,0 +1,292 @@
+"""The collector's pure parts, in-process: where files go, the message templates, the rolling
+history, which notices go out when, and a reader's scopes. Figures by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from jupyter_costwidget.aws.context import Context
+from jupyter_costwidget.collector import history, notices
+from jupyter_costwidget.collector.location import BadSnapshotUrl, SnapshotLocation
+from jupyter_costwidget.collector.shared import (
+    envelope,
+    restore_messages,
+    text_from_json,
+    text_to_json,
+)
+from jupyter_costwidget.i18n import Text, translations
+from jupyter_costwidget.spend.personalize import personalize, row_scopes
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+ALICE = Context(environment="studio", region="eu-test-1", account="111122223333",
+                domain_id="d-1", user_profile="alice", space="alice-space",
+                app_type="JupyterLab", app_name="default")  # fmt: skip
+
+
+# --- location -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("url", "bucket", "prefix"),
+    [
+        ("s3://team-costs/costwidget", "team-costs", "costwidget"),
+        ("s3://team-costs/a/b/", "team-costs", "a/b"),
+        ("s3://team-costs", "team-costs", ""),
+        ("s3://team-costs/", "team-costs", ""),
+    ],
+)
+def test_snapshot_urls(url, bucket, prefix):
+    location = SnapshotLocation.parse(url)
+    assert (location.bucket, location.prefix) == (bucket, prefix)
+    assert location.url == url.rstrip("/")
+
+
+@pytest.mark.parametrize("url", ["https://x/y", "team-costs/p", "s3://", "s3:///p"])
+def test_bad_snapshot_urls(url):
+    with pytest.raises(BadSnapshotUrl):
+        SnapshotLocation.parse(url)
+
+
+def test_object_keys():
+    location = SnapshotLocation("b", "p/q")
+    assert location.key("1", "eu-test-1", "spend.json") == "p/q/1/eu-test-1/spend.json"
+    assert location.key("1", None, "billing.json") == "p/q/1/billing.json"
+    assert SnapshotLocation("b").key("1", "r", "spend.json") == "1/r/spend.json"
+
+
+# --- messages --------------------------------------------------------------------------------
+def test_a_message_goes_through_json_and_is_said_again_in_japanese():
+    message = Text(
+        "Canvas of {owner} has been running for {age} ({cost}). Canvas bills {rate} "
+        "until its owner logs out or an admin deletes the app.",
+        owner="bob",
+        age=Text("{n} days", n="9.0"),
+        cost=Text("about ${amount} so far", amount="410.40"),
+        rate=Text("${amount}/h", amount="1.90"),
+    )
+    data = text_to_json(message)
+    assert data["values"]["owner"] == "bob"
+    assert data["values"]["age"] == {"msgid": "{n} days", "values": {"n": "9.0"}}
+    again = text_from_json(data)
+    assert again == message  # the same English
+    ja = again.translate(translations("ja_JP"))
+    assert "bob" in ja and "410.40" in ja and ja != str(message)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, "text", {"values": {}}, {"msgid": "x"}, {"msgid": "{a}", "values": {}}, {"msgid": 1}],
+)
+def test_what_is_not_a_template_is_none(data):
+    assert text_from_json(data) is None
+
+
+def test_plain_strings_have_no_template():
+    assert text_to_json("plain") is None and text_to_json(None) is None
+
+
+def test_restored_warnings_keep_english_when_a_template_is_missing():
+    snapshot = {
+        "warnings": [
+            {"code": "a", "message": Text("{n} h", n="2.0")},
+            {"code": "b", "message": "plain"},
+        ]
+    }
+    document = envelope(snapshot, "1", "r", 60, "0", {"domains": [], "profiles": [], "spaces": []})
+    assert document["messages"] == [{"msgid": "{n} h", "values": {"n": "2.0"}}, None]
+    document["snapshot"] = {
+        "warnings": [{"code": "a", "message": "2.0 h"}, {"code": "b", "message": "plain"}]
+    }
+    first, second = restore_messages(document)
+    assert isinstance(first["message"], Text) and first["message"] == "2.0 h"
+    assert second["message"] == "plain" and not isinstance(second["message"], Text)
+    document["messages"] = []  # an older collector: English as written
+    assert [w["message"] for w in restore_messages(document)] == ["2.0 h", "plain"]
+
+
+# --- history ---------------------------------------------------------------------------------
+def row(**fields):
+    return {"scopes": ["region", "account"], "per_hour": 1.0, **fields}
+
+
+def test_a_history_point_sums_each_owner_and_notebook():
+    rows = [
+        row(kind="app", owner="alice", domain_id="d-1", per_hour=0.5),
+        row(kind="space-storage", owner="alice", domain_id="d-1", per_hour=0.25),
+        row(kind="app", owner="bob", domain_id="d-1", per_hour=1.9),
+        row(kind="notebook-instance", name="nb1", per_hour=0.05),
+        row(kind="endpoint", owner=None, domain_id=None, per_hour=3.0),  # nobody's
+        row(kind="app", owner="alice", domain_id="d-1", per_hour=None),  # unknown price
+        row(kind="app", owner="alice", domain_id="d-1", scopes=["account"]),  # another region
+    ]
+    point = history.history_point("2026-11-23T12:00:00Z", rows)
+    # alice 0.5 + 0.25; bob 1.9; nb1 0.05.
+    assert point == {
+        "t": "2026-11-23T12:00:00Z",
+        "per_hour": {"d-1/alice": 0.75, "d-1/bob": 1.9, "notebook-instance/nb1": 0.05},
+    }
+
+
+def test_points_are_kept_a_step_apart_for_the_horizon():
+    points: list[dict] = []
+
+    def at(minute):
+        return {"t": f"2026-11-23T{12 + minute // 60:02d}:{minute % 60:02d}:00Z", "per_hour": {}}
+
+    assert history.add_point(points, at(0), step=300, horizon=3600) is True
+    assert history.add_point(points, at(4), step=300, horizon=3600) is False  # 240 s < 300
+    assert history.add_point(points, at(5), step=300, horizon=3600) is True  # exactly 300 s
+    for minute in range(10, 70, 5):
+        history.add_point(points, at(minute), step=300, horizon=3600)
+    # At 12:65 (13:05) the horizon of 3600 s keeps 12:05 and later: 13 points.
+    assert [p["t"] for p in points][0] == "2026-11-23T12:05:00Z"
+    assert len(points) == 13
+
+
+def test_a_reader_takes_its_own_series():
+    points = [
+        {"t": "T1", "per_hour": {"d-1/alice": 0.75, "d-1/bob": 1.9}},
+        {"t": "T2", "per_hour": {"d-1/bob": 1.9}},
+    ]
+    assert history.mine_key(ALICE) == "d-1/alice"
+    assert history.mine_series(points, "d-1/alice") == [
+        {"t": "T1", "mine_per_hour": 0.75},
+        {"t": "T2", "mine_per_hour": 0.0},
+    ]
+    notebook = Context(environment="notebook-instance", app_name="nb1")
+    assert history.mine_key(notebook) == "notebook-instance/nb1"
+
+
+# --- notices ---------------------------------------------------------------------------------
+CANVAS = {"code": "canvas-running", "severity": "critical", "message": "Canvas of bob ...",
+          "resource_id": "app:bob-canvas"}  # fmt: skip
+ORPHAN = {"code": "storage-orphaned", "severity": "warning", "message": "EFS fs-1 ...",
+          "resource_id": "efs:fs-1"}  # fmt: skip
+PRICE = {"code": "price-unknown", "severity": "info", "message": "No price", "resource_id": "x"}
+
+
+def snapshot(*warnings, rows=None):
+    rows = rows if rows is not None else [
+        {"id": w["resource_id"], "scopes": ["region", "account"], "kind": "app", "name": "n",
+         "per_hour": 1.9, "price_known": True}
+        for w in warnings
+    ]  # fmt: skip
+    return {"warnings": list(warnings), "resources": rows}
+
+
+def test_critical_and_orphaned_storage_are_announced_once():
+    snaps = {"eu-test-1": snapshot(CANVAS, ORPHAN, PRICE)}
+    sent, state = notices.decide({}, snaps, None, "1", NOW, daily_hour=23)
+    (notice,) = sent  # 12:00 is before the daily notice's hour 23
+    assert notice.subject == "SageMaker 1: 2 new things may bill unnoticed"
+    assert notice.message.splitlines()[:2] == [
+        "- [eu-test-1] Canvas of bob ...",
+        "- [eu-test-1] EFS fs-1 ...",
+    ]
+    assert state == {
+        "announced": [
+            "eu-test-1/canvas-running/app:bob-canvas",
+            "eu-test-1/storage-orphaned/efs:fs-1",
+        ],
+        "daily": None,
+    }
+    again, state2 = notices.decide(state, snaps, None, "1", NOW, daily_hour=23)
+    assert again == [] and state2 == state
+
+
+def test_a_warning_that_went_away_and_came_back_is_new():
+    snaps = {"eu-test-1": snapshot(CANVAS)}
+    _, state = notices.decide({}, snaps, None, "1", NOW, daily_hour=23)
+    _, state = notices.decide(state, {"eu-test-1": snapshot()}, None, "1", NOW, daily_hour=23)
+    assert state["announced"] == []
+    sent, _ = notices.decide(state, snaps, None, "1", NOW, daily_hour=23)
+    assert [n.subject for n in sent] == ["SageMaker 1: 1 new thing may bill unnoticed"]
+
+
+def test_other_regions_rows_are_announced_in_their_own_region_only():
+    rows = [{"id": "app:bob-canvas", "scopes": ["account"], "kind": "app", "name": "n",
+             "per_hour": 1.9, "price_known": True}]  # fmt: skip
+    sent, state = notices.decide({}, {"eu-test-1": snapshot(CANVAS, rows=rows)}, None, "1", NOW, 23)
+    assert sent == [] and state["announced"] == []
+
+
+def test_the_daily_notice_goes_out_once_a_day_from_its_hour():
+    snaps = {"eu-test-1": snapshot()}
+    billing = {
+        "enabled": True,
+        "yesterday": 83.69,
+        "month_to_date": 1286.4,
+        "forecast": 1890.0,
+        "budgets": [
+            {"name": "ml", "limit": 2000.0, "actual": 1286.4, "percent_actual": 64.32},
+            {"name": "no-limit", "limit": None, "actual": 5.0, "percent_actual": None},
+        ],
+        "errors": [{"source": "ce.GetCostForecast", "message": "denied"}],
+    }
+    early = NOW.replace(hour=8)
+    sent, state = notices.decide({}, snaps, billing, "1", early, daily_hour=9)
+    assert sent == [] and state["daily"] is None
+    nine = NOW.replace(hour=9)
+    (daily,) = notices.decide(state, snaps, billing, "1", nine, daily_hour=9)[0]
+    assert daily.subject == "SageMaker 1: daily spend"
+    assert daily.message.splitlines() == [
+        "SageMaker spend of account 1 on 2026-11-23 (UTC).",
+        "",
+        "Yesterday: $83.69",
+        "This month so far: $1,286.40 (forecast $1,890.00)",
+        "Budget ml: $1,286.40 of $2,000.00 (64 %)",
+        "Not known: ce.GetCostForecast: denied",
+        "",
+        "Billing now: 0 resources, $0.00/h.",
+    ]
+    _, state = notices.decide(state, snaps, billing, "1", nine, daily_hour=9)
+    assert state["daily"] == "2026-11-23"
+    assert notices.decide(state, snaps, billing, "1", NOW.replace(hour=23), 9)[0] == []
+
+
+def test_the_daily_notice_lists_the_top_rates_and_unknown_prices():
+    rows = [
+        {"id": f"e{i}", "kind": "endpoint", "name": f"e{i}", "owner": "bob" if i == 0 else None,
+         "per_hour": float(i), "price_known": True, "scopes": ["region", "account"]}
+        for i in range(7)
+    ] + [{"id": "x", "kind": "app", "name": "x", "per_hour": None, "price_known": False,
+          "scopes": ["region", "account"]}]  # fmt: skip
+    message = notices.daily_notice("1", {"r": snapshot(rows=rows)}, None, NOW).message
+    lines = message.splitlines()
+    assert lines[2] == "Billed spend: not collected (c.CostWidget.billing_enabled is off)."
+    # e1..e6 bill 1+2+...+6 = 21 $/h; e0 bills $0 and is left out; x has no price.
+    assert lines[4] == "Billing now: 7 resources, at least $21.00/h."
+    assert lines[5:] == [
+        "- [r] endpoint e6: $6.00/h",
+        "- [r] endpoint e5: $5.00/h",
+        "- [r] endpoint e4: $4.00/h",
+        "- [r] endpoint e3: $3.00/h",
+        "- [r] endpoint e2: $2.00/h",
+        "- and 2 more",
+    ]
+
+
+# --- a reader's scopes -------------------------------------------------------------------------
+def test_a_reader_finds_its_own_rows():
+    rows = [
+        {"id": "a", "kind": "app", "name": "default", "domain_id": "d-1", "owner": "alice",
+         "space": "alice-space", "app_type": "JupyterLab", "scopes": ["region", "account"],
+         "per_hour": 0.5, "accrued": 1.0, "price_known": True, "arn": None, "status": "InService"},
+        {"id": "b", "kind": "app", "name": "default", "domain_id": "d-1", "owner": "bob",
+         "app_type": "Canvas", "user_profile": "bob", "scopes": ["region", "account"],
+         "per_hour": 1.9, "accrued": 3.8, "price_known": True, "arn": None, "status": "InService"},
+        {"id": "c", "kind": "endpoint", "name": "ep", "domain_id": None, "owner": None,
+         "scopes": ["account"], "region": "us-test-1", "per_hour": 0.25, "accrued": 0.5,
+         "price_known": False, "arn": "arn:x", "status": "InService"},
+    ]  # fmt: skip
+    assert row_scopes(rows[0], ALICE) == ["self", "mine", "domain", "region", "account"]
+    assert row_scopes(rows[1], ALICE) == ["domain", "region", "account"]
+    assert row_scopes(rows[2], ALICE) == ["account"]
+    mine, totals = personalize(rows, ALICE, "mine")
+    assert [r["scopes"] for r in mine][0][0] == "self"
+    assert rows[0]["scopes"] == ["region", "account"]  # the input is left as it was
+    # self/mine 0.5; domain 0.5 + 1.9 = 2.4; region 2.4; account 2.4 + 0.25 = 2.65.
+    assert totals["self"] == {"per_hour": 0.5, "accrued": 1.0, "unpriced": 0}
+    assert totals["domain"] == {"per_hour": 2.4, "accrued": 4.8, "unpriced": 0}
+    assert totals["account"] == {"per_hour": 2.65, "accrued": 5.3, "unpriced": 1}
+    assert [r["stoppable"] for r in mine] == [False, False, False]  # self: its own controls
