@@ -60,6 +60,7 @@ export function snapshot(over: Partial<ISpendSnapshot> = {}): ISpendSnapshot {
     stale_sources: [],
     scan: { calls: 23, seconds: 0.6 },
     history: [],
+    shared: null,
     ...over
   };
 }

@@ -5,7 +5,7 @@ import { MeterSettings } from '../settings';
 import { explainWarning } from '../spend/labels';
 import { SpendModel } from '../spend/model';
 import { PriceMarker, SpendPanel } from '../spend/panel';
-import { ISpendResource } from '../types';
+import { ISpendResource, ISpendSnapshot } from '../types';
 import { resource, snapshot } from './fixtures';
 import { after, renderElement, shown } from './render';
 
@@ -47,11 +47,12 @@ const rows = [
   })
 ];
 
-async function panelWith() {
+async function panelWith(shared: ISpendSnapshot['shared'] = null) {
   const model = new SpendModel({
     autoStart: false,
     fetchSpend: async () =>
       snapshot({
+        shared,
         resources: rows,
         warnings: [
           {
@@ -87,6 +88,36 @@ const ids = (panel: SpendPanel) =>
   );
 
 describe('SpendPanel', () => {
+  it('says where a reader of the shared snapshot gets its data', async () => {
+    const url = 's3://team-costs/costwidget';
+    let { model, panel } = await panelWith({
+      url,
+      period_seconds: 60,
+      scanning_itself: false
+    });
+    const line = () =>
+      panel.node.querySelector('.jp-CostWidget-shared')?.textContent;
+    expect(line()).toBe(
+      'From the shared snapshot s3://team-costs/costwidget, written every 1 min.'
+    );
+    panel.dispose();
+    model.dispose();
+    ({ model, panel } = await panelWith({
+      url,
+      period_seconds: 60,
+      scanning_itself: true
+    }));
+    expect(line()).toBe(
+      'The shared snapshot (s3://team-costs/costwidget) is stale: this server scans the account itself until it is fresh again.'
+    );
+    panel.dispose();
+    model.dispose();
+    ({ model, panel } = await panelWith());
+    expect(line()).toBeUndefined();
+    panel.dispose();
+    model.dispose();
+  });
+
   it('lists resources by rate, unknown last, with stop buttons except storage', async () => {
     const { model, panel } = await panelWith();
     expect(ids(panel)).toEqual([

@@ -175,6 +175,20 @@ export class SpendPanel extends VDomRenderer<SpendModel> {
         .join(' · ');
     }
     const note = conversionNote(this._currency, trans);
+    const shared = model.snapshot?.shared;
+    let source = '';
+    if (shared) {
+      source = shared.scanning_itself
+        ? trans.__(
+            'The shared snapshot (%1) is stale: this server scans the account itself until it is fresh again.',
+            shared.url
+          )
+        : trans.__(
+            'From the shared snapshot %1, written every %2.',
+            shared.url,
+            formatDuration(shared.period_seconds, trans)
+          );
+    }
     return (
       <>
         <div className="jp-CostWidget-titlebar">
@@ -206,6 +220,7 @@ export class SpendPanel extends VDomRenderer<SpendModel> {
           </button>
         </div>
         {where ? <div className="jp-CostWidget-context">{where}</div> : null}
+        {source ? <div className="jp-CostWidget-shared">{source}</div> : null}
         {note ? <div className="jp-CostWidget-converted">{note}</div> : null}
       </>
     );
