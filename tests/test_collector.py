@@ -222,6 +222,7 @@ async def test_a_denied_read_names_the_iam_action_and_keeps_the_last_snapshot(
     (error,) = [e for e in snap["errors"] if e["source"] == "snapshot"]
     assert error["code"] == "AccessDenied"
     assert "s3:GetObject" in error["hint"]
+    assert "may not have written this file yet" in error["hint"]
     assert snap["stale"] is True
     assert snap["totals"] == first["totals"]
 

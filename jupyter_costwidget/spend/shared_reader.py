@@ -119,6 +119,12 @@ class SharedSnapshotReader:
                 "region, or check c.CostWidget.snapshot_url.",
             )
         described = err.as_dict()
+        if err.code in ("AccessDenied", "403"):
+            # Without s3:ListBucket S3 answers AccessDenied for an object that does not exist
+            # (Amazon S3 API Reference, GetObject, "Permissions").
+            described["hint"] += (
+                " If the role has it, the collector may not have written this file yet."
+            )
         return {**described, "source": SOURCE, "message": f"{where}: {described['message']}"}
 
 
