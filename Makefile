@@ -57,6 +57,7 @@ lint: install
 	$(BIN)/python scripts/check_repo_paths.py
 	bash scripts/check_api.sh
 	$(BIN)/python scripts/i18n.py check
+	$(BIN)/cfn-lint examples/collector/template.yaml
 	$(BIN)/ruff check jupyter_costwidget tests bench ui-tests/jupyter_server_test_config.py
 	$(BIN)/ruff format --check jupyter_costwidget tests bench ui-tests/jupyter_server_test_config.py
 	$(BIN)/jlpm lint:check
