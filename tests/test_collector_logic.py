@@ -3,11 +3,13 @@ history, which notices go out when, and a reader's scopes. Figures by hand."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
 
 from jupyter_costwidget.aws.context import Context
+from jupyter_costwidget.aws.ownership import Names
 from jupyter_costwidget.collector import history, notices
 from jupyter_costwidget.collector.location import BadSnapshotUrl, SnapshotLocation
 from jupyter_costwidget.collector.shared import (
@@ -41,10 +43,23 @@ def test_snapshot_urls(url, bucket, prefix):
     assert location.url == url.rstrip("/")
 
 
-@pytest.mark.parametrize("url", ["https://x/y", "team-costs/p", "s3://", "s3:///p"])
-def test_bad_snapshot_urls(url):
-    with pytest.raises(BadSnapshotUrl):
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("https://x/y", "'https://x/y' is not an s3:// URL (s3://<bucket>/<prefix>)."),
+        ("team-costs/p", "'team-costs/p' is not an s3:// URL (s3://<bucket>/<prefix>)."),
+        ("s3://", "'s3://' names no bucket (s3://<bucket>/<prefix>)."),
+        ("s3:///p", "'s3:///p' names no bucket (s3://<bucket>/<prefix>)."),
+    ],
+)
+def test_bad_snapshot_urls(url, says):
+    with pytest.raises(BadSnapshotUrl) as err:
         SnapshotLocation.parse(url)
+    assert str(err.value) == says
+
+
+def test_a_prefix_keeps_its_own_letters():
+    assert SnapshotLocation.parse("s3://b/XRay/X/").prefix == "XRay/X"
 
 
 def test_object_keys():
@@ -106,7 +121,8 @@ def test_restored_warnings_keep_english_when_a_template_is_missing():
 
 # --- history ---------------------------------------------------------------------------------
 def row(**fields):
-    return {"scopes": ["region", "account"], "per_hour": 1.0, **fields}
+    return {"scopes": ["region", "account"], "per_hour": 1.0, "kind": "app", "name": "default",
+            "owner": None, "domain_id": None, **fields}  # fmt: skip
 
 
 def test_a_history_point_sums_each_owner_and_notebook():
@@ -118,6 +134,8 @@ def test_a_history_point_sums_each_owner_and_notebook():
         row(kind="endpoint", owner=None, domain_id=None, per_hour=3.0),  # nobody's
         row(kind="app", owner="alice", domain_id="d-1", per_hour=None),  # unknown price
         row(kind="app", owner="alice", domain_id="d-1", scopes=["account"]),  # another region
+        row(kind="app", owner="carol", domain_id=None),  # an owner tag outside any domain
+        row(kind="app", owner=None, domain_id="d-1"),  # nobody's, in a domain
     ]
     point = history.history_point("2026-11-23T12:00:00Z", rows)
     # alice 0.5 + 0.25; bob 1.9; nb1 0.05.
@@ -139,8 +157,13 @@ def test_points_are_kept_a_step_apart_for_the_horizon():
     for minute in range(10, 70, 5):
         history.add_point(points, at(minute), step=300, horizon=3600)
     # At 12:65 (13:05) the horizon of 3600 s keeps 12:05 and later: 13 points.
-    assert [p["t"] for p in points][0] == "2026-11-23T12:05:00Z"
+    assert points[0]["t"] == "2026-11-23T12:05:00Z"
     assert len(points) == 13
+
+
+def test_history_keeps_nine_decimals():
+    point = history.history_point("T", [row(owner="alice", domain_id="d-1", per_hour=1 / 3)])
+    assert point["per_hour"] == {"d-1/alice": 0.333333333}
 
 
 def test_a_reader_takes_its_own_series():
@@ -165,12 +188,13 @@ ORPHAN = {"code": "storage-orphaned", "severity": "warning", "message": "EFS fs-
 PRICE = {"code": "price-unknown", "severity": "info", "message": "No price", "resource_id": "x"}
 
 
+def notice_row(row_id, **fields):
+    return {"id": row_id, "scopes": ["region", "account"], "kind": "app", "name": "n",
+            "owner": None, "per_hour": 1.9, "price_known": True, **fields}  # fmt: skip
+
+
 def snapshot(*warnings, rows=None):
-    rows = rows if rows is not None else [
-        {"id": w["resource_id"], "scopes": ["region", "account"], "kind": "app", "name": "n",
-         "per_hour": 1.9, "price_known": True}
-        for w in warnings
-    ]  # fmt: skip
+    rows = rows if rows is not None else [notice_row(w["resource_id"]) for w in warnings]
     return {"warnings": list(warnings), "resources": rows}
 
 
@@ -204,8 +228,7 @@ def test_a_warning_that_went_away_and_came_back_is_new():
 
 
 def test_other_regions_rows_are_announced_in_their_own_region_only():
-    rows = [{"id": "app:bob-canvas", "scopes": ["account"], "kind": "app", "name": "n",
-             "per_hour": 1.9, "price_known": True}]  # fmt: skip
+    rows = [notice_row("app:bob-canvas", scopes=["account"])]
     sent, state = notices.decide({}, {"eu-test-1": snapshot(CANVAS, rows=rows)}, None, "1", NOW, 23)
     assert sent == [] and state["announced"] == []
 
@@ -218,8 +241,10 @@ def test_the_daily_notice_goes_out_once_a_day_from_its_hour():
         "month_to_date": 1286.4,
         "forecast": 1890.0,
         "budgets": [
-            {"name": "ml", "limit": 2000.0, "actual": 1286.4, "percent_actual": 64.32},
             {"name": "no-limit", "limit": None, "actual": 5.0, "percent_actual": None},
+            {"name": "ml", "limit": 2000.0, "actual": 1286.4, "percent_actual": 64.32},
+            {"name": "new", "limit": 100.0, "actual": 0.0, "percent_actual": None},
+            {"name": "unread", "limit": 100.0, "actual": None, "percent_actual": None},
         ],
         "errors": [{"source": "ce.GetCostForecast", "message": "denied"}],
     }
@@ -235,6 +260,7 @@ def test_the_daily_notice_goes_out_once_a_day_from_its_hour():
         "Yesterday: $83.69",
         "This month so far: $1,286.40 (forecast $1,890.00)",
         "Budget ml: $1,286.40 of $2,000.00 (64 %)",
+        "Budget new: $0.00 of $100.00",
         "Not known: ce.GetCostForecast: denied",
         "",
         "Billing now: 0 resources, $0.00/h.",
@@ -246,18 +272,19 @@ def test_the_daily_notice_goes_out_once_a_day_from_its_hour():
 
 def test_the_daily_notice_lists_the_top_rates_and_unknown_prices():
     rows = [
-        {"id": f"e{i}", "kind": "endpoint", "name": f"e{i}", "owner": "bob" if i == 0 else None,
-         "per_hour": float(i), "price_known": True, "scopes": ["region", "account"]}
+        notice_row(f"e{i}", kind="endpoint", name=f"e{i}", owner="bob" if i == 6 else None,
+                   per_hour=float(i))
         for i in range(7)
-    ] + [{"id": "x", "kind": "app", "name": "x", "per_hour": None, "price_known": False,
-          "scopes": ["region", "account"]}]  # fmt: skip
+    ] + [notice_row("x", name="x", per_hour=None, price_known=False),
+         notice_row("y", name="y", scopes=["account"], per_hour=50.0)]  # fmt: skip
     message = notices.daily_notice("1", {"r": snapshot(rows=rows)}, None, NOW).message
     lines = message.splitlines()
     assert lines[2] == "Billed spend: not collected (c.CostWidget.billing_enabled is off)."
-    # e1..e6 bill 1+2+...+6 = 21 $/h; e0 bills $0 and is left out; x has no price.
+    # e1..e6 bill 1+2+...+6 = 21 $/h; e0 bills $0 and is left out; x has no price; y runs in
+    # another region (its own region's notice names it).
     assert lines[4] == "Billing now: 7 resources, at least $21.00/h."
     assert lines[5:] == [
-        "- [r] endpoint e6: $6.00/h",
+        "- [r] endpoint e6, bob: $6.00/h",
         "- [r] endpoint e5: $5.00/h",
         "- [r] endpoint e4: $4.00/h",
         "- [r] endpoint e3: $3.00/h",
@@ -272,7 +299,8 @@ def test_a_reader_finds_its_own_rows():
         {"id": "a", "kind": "app", "name": "default", "domain_id": "d-1", "owner": "alice",
          "space": "alice-space", "app_type": "JupyterLab", "scopes": ["region", "account"],
          "per_hour": 0.5, "accrued": 1.0, "price_known": True, "arn": None, "status": "InService"},
-        {"id": "b", "kind": "app", "name": "default", "domain_id": "d-1", "owner": "bob",
+        {"id": "app:d-1/bob/Canvas/default", "kind": "app", "name": "default",
+         "domain_id": "d-1", "owner": "bob",
          "app_type": "Canvas", "user_profile": "bob", "scopes": ["region", "account"],
          "per_hour": 1.9, "accrued": 3.8, "price_known": True, "arn": None, "status": "InService"},
         {"id": "c", "kind": "endpoint", "name": "ep", "domain_id": None, "owner": None,
@@ -283,10 +311,80 @@ def test_a_reader_finds_its_own_rows():
     assert row_scopes(rows[1], ALICE) == ["domain", "region", "account"]
     assert row_scopes(rows[2], ALICE) == ["account"]
     mine, totals = personalize(rows, ALICE, "mine")
-    assert [r["scopes"] for r in mine][0][0] == "self"
+    assert [r["scopes"] for r in mine] == [
+        ["self", "mine", "domain", "region", "account"],
+        ["domain", "region", "account"],
+        ["account"],
+    ]
     assert rows[0]["scopes"] == ["region", "account"]  # the input is left as it was
     # self/mine 0.5; domain 0.5 + 1.9 = 2.4; region 2.4; account 2.4 + 0.25 = 2.65.
     assert totals["self"] == {"per_hour": 0.5, "accrued": 1.0, "unpriced": 0}
     assert totals["domain"] == {"per_hour": 2.4, "accrued": 4.8, "unpriced": 0}
     assert totals["account"] == {"per_hour": 2.65, "accrued": 5.3, "unpriced": 1}
     assert [r["stoppable"] for r in mine] == [False, False, False]  # self: its own controls
+    # With allow_stop "domain", bob's Canvas in alice's domain may be stopped by her.
+    assert [r["stoppable"] for r in personalize(rows, ALICE, "domain")[0]] == [False, True, False]
+
+
+# --- the file's envelope and the names it carries ------------------------------------------------
+def test_the_envelope_of_a_region():
+    snapshot = {"warnings": [{"code": "a", "message": Text("{n} h", n="2.0")}]}
+    names = {"domains": ["d-1"], "profiles": [["d-1", "Alice"]], "spaces": []}
+    assert envelope(snapshot, "111122223333", "eu-test-1", 60.0, "1.2.3", names) == {
+        "format": 1,
+        "account": "111122223333",
+        "region": "eu-test-1",
+        "period_seconds": 60.0,
+        "collector_version": "1.2.3",
+        "snapshot": snapshot,
+        "messages": [{"msgid": "{n} h", "values": {"n": "2.0"}}],
+        "names": names,
+    }
+
+
+def test_names_go_through_the_file_and_still_resolve():
+    names = Names(
+        domains=["d-1", "d-2", None],
+        profiles=[("d-1", "Alice"), ("d-1", "bob"), ("d-2", "Alice"), ("d-1", None)],
+        spaces=[("d-1", "Alice-Space"), (None, "x")],
+    )
+    data = names.as_json()
+    assert data == {
+        "domains": ["d-1", "d-2"],
+        "profiles": [["d-1", "Alice"], ["d-1", "bob"], ["d-2", "Alice"]],
+        "spaces": [["d-1", "Alice-Space"]],
+    }
+    again = Names.from_json(json.loads(json.dumps(data)))
+    assert again.as_json() == data
+    assert again.domain("D-1") == "d-1"
+    assert again.resolve("profile", "d-1", "alice") == ("Alice", [])
+    assert again.resolve("space", "d-1", "alice-space") == ("Alice-Space", [])
+    assert again.resolve("profile", "d-2", "ALICE") == ("Alice", [])
+    assert Names.from_json({}).as_json() == {"domains": [], "profiles": [], "spaces": []}
+
+
+def test_the_daily_notice_with_little_known():
+    billing = {"enabled": True, "yesterday": None, "month_to_date": None, "forecast": None,
+               "budgets": [], "errors": []}  # fmt: skip
+    rows = [notice_row(f"a{i}", per_hour=None, price_known=False) for i in range(5)]
+    lines = notices.daily_notice("1", {"r": snapshot(rows=rows)}, billing, NOW).message.splitlines()
+    assert lines[2:4] == ["Yesterday: unknown", "This month: unknown"]
+    # Five rows: all listed, no "and N more"; their price unknown, the rate a lower bound.
+    assert lines[5] == "Billing now: 5 resources, at least $0.00/h."
+    assert lines[6:] == ["- [r] app n: unknown $/h" for _ in range(5)]
+    disabled = {**billing, "enabled": False}
+    lines = notices.daily_notice("1", {"r": snapshot()}, disabled, NOW).message.splitlines()
+    assert lines[2] == "Billed spend: not collected (c.CostWidget.billing_enabled is off)."
+    known = [notice_row("k", per_hour=2.5)]
+    lines = notices.daily_notice("1", {"r": snapshot(rows=known)}, None, NOW).message.splitlines()
+    assert lines[4] == "Billing now: 1 resources, $2.50/h."
+
+
+def test_the_new_warnings_notice_ends_with_what_to_do():
+    notice = notices.warnings_notice("1", [{**CANVAS, "region": "r"}])
+    assert notice.message.splitlines() == [
+        "- [r] Canvas of bob ...",
+        "",
+        "Stop what nobody uses from JupyterLab's cost panel or the SageMaker console.",
+    ]
+    assert notices.warning_key("r", CANVAS) == "r/canvas-running/app:bob-canvas"

@@ -574,3 +574,12 @@ def test_self_needs_the_same_domain_type_name_and_holder():
     assert "self" not in scopes_of(elsewhere, ALICE_CTX)  # the same names in another domain
     nb = Context(environment="notebook-instance", region=REGION, app_name="default")
     assert "self" not in scopes_of(me, nb)  # an app named like the notebook instance
+
+
+def test_a_classic_apps_row_names_its_user_profile(result):
+    # Studio Classic apps belong to a user profile, not a space: a reader of the shared
+    # snapshot finds its own app by it. Space apps have no such field.
+    rows = by_id(result)
+    assert rows["app:d-1/bob/KernelGateway/dsml"]["user_profile"] == "bob"
+    assert rows["app:d-1/bob/Canvas/canvas"]["user_profile"] == "bob"
+    assert "user_profile" not in rows["app:d-1/alice-space/JupyterLab/default"]

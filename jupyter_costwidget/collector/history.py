@@ -18,9 +18,9 @@ from jupyter_costwidget.spend import resources as r
 
 
 def owner_key(row: dict[str, Any]) -> str | None:
-    if row.get("kind") == r.NOTEBOOK_INSTANCE:
-        return f"notebook-instance/{row.get('name')}"
-    if row.get("owner") and row.get("domain_id"):
+    if row["kind"] == r.NOTEBOOK_INSTANCE:
+        return f"notebook-instance/{row['name']}"
+    if row["owner"] and row["domain_id"]:
         return f"{row['domain_id']}/{row['owner']}"
     return None
 
@@ -38,7 +38,7 @@ def history_point(t: str, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     sums: dict[str, float] = defaultdict(float)
     for row in rows:
         key = owner_key(row)
-        if key is not None and "region" in row.get("scopes", []) and row.get("per_hour"):
+        if key is not None and "region" in row["scopes"] and row["per_hour"]:
             sums[key] += row["per_hour"]
     return {"t": t, "per_hour": {k: round(v, 9) for k, v in sorted(sums.items())}}
 

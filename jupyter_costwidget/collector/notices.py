@@ -34,19 +34,18 @@ def announced(warning: Mapping[str, Any]) -> bool:
 
 
 def warning_key(region: str, warning: Mapping[str, Any]) -> str:
-    return f"{region}/{warning.get('code')}/{warning.get('resource_id') or warning.get('region')}"
+    return f"{region}/{warning['code']}/{warning['resource_id']}"
 
 
 def current_warnings(snapshots: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """The announced warnings of each region's own resources, by key. A region's snapshot
-    also holds the other regions' rows; their warnings are counted in their own region."""
+    also holds the other regions' rows and their `other-region` warning; they are announced
+    in their own region, which the collector scans too."""
     out: dict[str, dict[str, Any]] = {}
     for region, snapshot in sorted(snapshots.items()):
-        own = {
-            row["id"] for row in snapshot.get("resources", []) if "region" in row.get("scopes", [])
-        }
-        for warning in snapshot.get("warnings", []):
-            if announced(warning) and warning.get("resource_id") in own:
+        own = {row["id"] for row in snapshot["resources"] if "region" in row["scopes"]}
+        for warning in snapshot["warnings"]:
+            if announced(warning) and warning["resource_id"] in own:
                 out[warning_key(region, warning)] = {**warning, "region": region}
     return out
 
@@ -97,12 +96,12 @@ def daily_notice(
 
 
 def _billed_lines(billing: Mapping[str, Any] | None) -> list[str]:
-    if not billing or not billing.get("enabled", True):
+    if billing is None or not billing["enabled"]:
         return ["Billed spend: not collected (c.CostWidget.billing_enabled is off)."]
     lines = []
-    yesterday = billing.get("yesterday")
-    month = billing.get("month_to_date")
-    forecast = billing.get("forecast")
+    yesterday = billing["yesterday"]
+    month = billing["month_to_date"]
+    forecast = billing["forecast"]
     lines.append(
         f"Yesterday: ${dollars(yesterday)}" if yesterday is not None else "Yesterday: unknown"
     )
@@ -128,17 +127,17 @@ def _running_lines(snapshots: Mapping[str, Mapping[str, Any]]) -> list[str]:
     rows = [
         (region, row)
         for region, snapshot in sorted(snapshots.items())
-        for row in snapshot.get("resources", [])
-        if "region" in row.get("scopes", []) and row.get("per_hour") != 0
+        for row in snapshot["resources"]
+        if "region" in row["scopes"] and row["per_hour"] != 0
     ]
     known = sum(row["per_hour"] for _, row in rows if row["per_hour"] is not None)
-    unknown = sum(1 for _, row in rows if not row.get("price_known"))
+    unknown = sum(1 for _, row in rows if not row["price_known"])
     rate = f"at least ${dollars(known)}/h" if unknown else f"${dollars(known)}/h"
     lines = [f"Billing now: {len(rows)} resources, {rate}."]
     rows.sort(key=lambda item: (-(item[1]["per_hour"] or 0.0), item[1]["id"]))
     for region, row in rows[:DAILY_TOP]:
         price = "unknown $/h" if row["per_hour"] is None else f"${dollars(row['per_hour'])}/h"
-        owner = f", {row['owner']}" if row.get("owner") else ""
+        owner = f", {row['owner']}" if row["owner"] else ""
         lines.append(f"- [{region}] {row['kind']} {row['name']}{owner}: {price}")
     if len(rows) > DAILY_TOP:
         lines.append(f"- and {len(rows) - DAILY_TOP} more")

@@ -52,7 +52,7 @@ def envelope(
         "period_seconds": period_seconds,
         "collector_version": version,
         "snapshot": snapshot,
-        "messages": [text_to_json(w.get("message")) for w in snapshot.get("warnings", [])],
+        "messages": [text_to_json(w["message"]) for w in snapshot["warnings"]],
         "names": names,
     }
 

@@ -383,6 +383,7 @@ class SpendEngine:
             self._shared_ts = None
         home = Home(ctx.account, ctx.region) if ctx.account and ctx.region else None
         result: ScanResult = self.inventory.scan(home)
+        now = datetime.fromtimestamp(self.clock(), timezone.utc)  # cost so far: at the answer
         lookup = self._lookup()
         regions = self.config.other_regions(ctx.region, self.billed_regions())
         snapshot = compose_snapshot(
@@ -452,7 +453,7 @@ class SpendEngine:
                 "context": ctx.public(),
                 "errors": errors,
                 "stale_sources": [SHARED_SOURCE],
-                "scan": {"calls": read.calls, "seconds": 0.0},
+                "scan": {"calls": read.calls, "seconds": read.seconds},
             }
         shared = document["snapshot"]
         self._shared_ts = generated_ts(document)
@@ -489,7 +490,7 @@ class SpendEngine:
             "warnings": restore_messages(document),
             "errors": errors,
             "stale_sources": stale_sources,
-            "scan": {"calls": read.calls, "seconds": 0.0},
+            "scan": {"calls": read.calls, "seconds": read.seconds},
         }
 
     def _seed_history(self, document: dict[str, Any], ctx: Context) -> None:

@@ -19,8 +19,8 @@ OWNERSHIP_FIELDS = ("kind", "name", "domain_id", "owner", "space", "user_profile
 def row_scopes(row: dict[str, Any], ctx: Context) -> list[str]:
     """The scopes of a row for the user of `ctx`. Rows of other regions count in `account`
     only, whoever reads them."""
-    if "region" not in row.get("scopes", []):
-        return list(row.get("scopes", []))
+    if "region" not in row["scopes"]:
+        return list(row["scopes"])
     return scopes_of(SimpleNamespace(**{k: row.get(k) for k in OWNERSHIP_FIELDS}), ctx)
 
 

@@ -7,6 +7,7 @@ Blocking (boto3): runs in the spend engine's worker thread.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,7 @@ class SharedRead:
     document: dict[str, Any] | None
     error: dict[str, str] | None
     calls: int
+    seconds: float = 0.0
 
 
 def generated_ts(document: dict[str, Any]) -> float:
@@ -54,6 +56,12 @@ class SharedSnapshotReader:
 
     def read(self, account: str | None, region: str | None) -> SharedRead:
         """The snapshot of `account` and `region`, fetched only when it changed."""
+        began = time.perf_counter()
+        read = self._read(account, region)
+        read.seconds = round(time.perf_counter() - began, 3)
+        return read
+
+    def _read(self, account: str | None, region: str | None) -> SharedRead:
         if not account or not region:
             return SharedRead(
                 self._document,
