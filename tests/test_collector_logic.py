@@ -388,3 +388,10 @@ def test_the_new_warnings_notice_ends_with_what_to_do():
         "Stop what nobody uses from JupyterLab's cost panel or the SageMaker console.",
     ]
     assert notices.warning_key("r", CANVAS) == "r/canvas-running/app:bob-canvas"
+
+
+def test_an_unknown_rate_is_listed_after_every_known_one():
+    rows = [notice_row("a", name="a", per_hour=None, price_known=False),
+            notice_row("z", name="z", per_hour=1.0)]  # fmt: skip
+    lines = notices.daily_notice("1", {"r": snapshot(rows=rows)}, None, NOW).message.splitlines()
+    assert lines[5:] == ["- [r] app z: $1.00/h", "- [r] app a: unknown $/h"]

@@ -15,9 +15,13 @@ export JUPYTER_DATA_DIR="$state/data"
 
 "$venv/bin/jupyter-costwidget" sandbox \
   --scenario "$here/../jupyter_costwidget/sandbox/scenarios/demo.json" \
-  --port "$port_sandbox" --metadata-out "$COSTWIDGET_METADATA_FILE" &
+  --port "$port_sandbox" --metadata-out "$COSTWIDGET_METADATA_FILE" \
+  --shared-bucket costwidget-ui &
 sandbox_pid=$!
-cleanup() { kill "$sandbox_pid" 2>/dev/null || true; kill "${lab_pid:-}" 2>/dev/null || true; }
+cleanup() {
+  kill "$sandbox_pid" 2>/dev/null || true
+  kill "${lab_pid:-}" "${reader_pid:-}" 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
 for _ in $(seq 1 100); do
   curl -sf "$COSTWIDGET_ENDPOINT_URL/_sandbox/calls" >/dev/null && break
@@ -25,6 +29,12 @@ for _ in $(seq 1 100); do
 done
 
 cd "$here"
+# A second user's server reading the shared collector's snapshot (collector.spec.ts).
+UI_TEST_PORT="$((${UI_TEST_PORT:-8897} + 1))" \
+  COSTWIDGET_SNAPSHOT_URL=s3://costwidget-ui/team JUPYTER_DATA_DIR="$state/reader-data" \
+  "$venv/bin/jupyter" lab --config "$here/jupyter_server_test_config.py" \
+  >"$state/reader.log" 2>&1 &
+reader_pid=$!
 "$venv/bin/jupyter" lab --config "$here/jupyter_server_test_config.py" &
 lab_pid=$!
 wait "$lab_pid"

@@ -131,7 +131,7 @@ def _running_lines(snapshots: Mapping[str, Mapping[str, Any]]) -> list[str]:
         if "region" in row["scopes"] and row["per_hour"] != 0
     ]
     known = sum(row["per_hour"] for _, row in rows if row["per_hour"] is not None)
-    unknown = sum(1 for _, row in rows if not row["price_known"])
+    unknown = any(not row["price_known"] for _, row in rows)
     rate = f"at least ${dollars(known)}/h" if unknown else f"${dollars(known)}/h"
     lines = [f"Billing now: {len(rows)} resources, {rate}."]
     rows.sort(key=lambda item: (-(item[1]["per_hour"] or 0.0), item[1]["id"]))
