@@ -197,6 +197,10 @@ async def test_with_fallback_a_reader_scans_itself_while_the_snapshot_is_stale(
     sandbox.reset_calls()
     snap = await scan(jp_fetch)
     assert snap["shared"]["scanning_itself"] is False
+    # The snapshot, and once the collector's history for the rate chart.
+    assert sandbox.calls() == {"s3.GetObject": 2}
+    sandbox.reset_calls()
+    await scan(jp_fetch)
     assert sandbox.calls() == {"s3.GetObject": 1}
 
 
@@ -375,3 +379,23 @@ def test_the_lambda_handler_and_the_command_write_the_snapshot(
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="cli/")["Contents"]]
     assert f"cli/{ACCOUNT}/{DEMO['region']}/spend.json" in keys
     assert main(["collect", "--bucket", ""]) == 2
+
+
+@pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
+async def test_a_new_reader_draws_its_rate_chart_from_the_collectors_history(
+    sandbox, metadata_file, tmp_path, jp_fetch
+):
+    clock = {"now": NOW - 600}
+    collector = make_collector(
+        sandbox, tmp_path, [DEMO["region"]], clock=lambda: clock["now"], billing_enabled=False
+    )
+    collector.run()
+    clock["now"] = NOW  # 600 s later: a point every 300 s at least, so a second one
+    collector.run()
+    snap = await scan(jp_fetch)
+    seeded, own = snap["history"][:2], snap["history"][2:]
+    # data/pricing/sagemaker_prices.csv: alice's JupyterLab ml.g5.xlarge 2.04 + her endpoint
+    # churn-xgb, 2 x ml.m5.xlarge at 0.298 = 2.636 $/h (her space's storage has no price).
+    assert [p["mine_per_hour"] for p in seeded] == [pytest.approx(2.636)] * 2
+    assert seeded[1]["t"] == snap["generated_at"]
+    assert len(own) == 1 and own[0]["mine_per_hour"] == pytest.approx(2.636)

@@ -95,6 +95,7 @@ class SpendEngine:
         self._shared: dict[str, Any] | None = None  # the `shared` field of the snapshot
         self._shared_ts: float | None = None  # the collector's time of the snapshot shown
         self._shared_names = Names()
+        self._history_seeded = False  # a reader takes the collector's history once
 
     def _aws(self) -> Any:
         return self.state.aws
@@ -402,7 +403,8 @@ class SpendEngine:
     def _publish(self, snapshot: dict[str, Any], began: float, now: datetime) -> None:
         """Make `snapshot` the one every request gets (runs in the scan's worker thread)."""
         self._check_contract(snapshot)
-        self._record_history(now, snapshot["totals"]["mine"]["per_hour"])
+        if snapshot["generated_at"] is not None:  # not a reader still without a snapshot
+            self._record_history(now, snapshot["totals"]["mine"]["per_hour"])
         # Serialized once here, off the event loop: a large account's snapshot is ~1 MB of
         # JSON, too slow to dump per request. Requests only append the per-request fields.
         bodies = {
@@ -458,8 +460,9 @@ class SpendEngine:
         shared = document["snapshot"]
         self._shared_ts = generated_ts(document)
         self._shared_names = Names.from_json(document["names"])
-        if not self._history and ctx.account and ctx.region:
-            self._seed_history(document, ctx)
+        if not self._history_seeded and ctx.account and ctx.region:
+            self._seed_history(ctx)
+            self._history_seeded = True
         rows, totals = personalize(shared["resources"], ctx, self.config.allow_stop)
         errors += shared["errors"]
         stale_sources += shared["stale_sources"]
@@ -493,15 +496,20 @@ class SpendEngine:
             "scan": {"calls": read.calls, "seconds": read.seconds},
         }
 
-    def _seed_history(self, document: dict[str, Any], ctx: Context) -> None:
-        """A reader that just started shows the collector's history of its $/h."""
+    def _seed_history(self, ctx: Context) -> None:
+        """A reader that just started shows the collector's history of its $/h, before the
+        points it records itself."""
         assert self.shared is not None
         points = self.shared.read_history(str(ctx.account), str(ctx.region))
         horizon = self.clock() - self.config.history_hours * 3600
         with self._history_lock:
-            for point in mine_series(points, mine_key(ctx)):
-                if _ts(point["t"]) >= horizon:
-                    self._history.append(point)
+            first = _ts(self._history[0]["t"]) if self._history else float("inf")
+            earlier = [
+                point
+                for point in mine_series(points, mine_key(ctx))
+                if horizon <= _ts(point["t"]) < first
+            ]
+            self._history.extendleft(reversed(earlier))
 
     def _check_contract(self, snapshot: dict[str, Any]) -> None:
         """The snapshot must be a SpendSnapshot (api/models.py); tests fail on any breach. A
