@@ -25,7 +25,7 @@ DAILY_TOP = 5
 
 @dataclass(frozen=True)
 class Notice:
-    subject: str  # SNS allows 100 characters
+    subject: str  # at most 100 characters (Amazon SNS API Reference, Publish, Subject)
     message: str
 
 
