@@ -64,7 +64,8 @@ test.describe('stop when done', () => {
   }) => {
     const before = await deleteAppCalls(request);
     await page.notebook.createNew('when-done.ipynb');
-    await page.notebook.setCell(0, 'code', 'import time\ntime.sleep(20)');
+    // Long enough for a loaded machine: the server must see the kernel busy before arming.
+    await page.notebook.setCell(0, 'code', 'import time\ntime.sleep(30)');
     // Run the cell without waiting for it to finish.
     await page.evaluate(() => {
       void window.jupyterapp.commands.execute('notebook:run-cell');
@@ -73,7 +74,12 @@ test.describe('stop when done', () => {
       .poll(async () => prompt(page), { timeout: 30000 })
       .toBe('[*]:');
     // The server sees it too, before the stop is armed.
-    await expect.poll(async () => serverSeesBusyKernel(request)).toBe(true);
+    await expect
+      .poll(async () => serverSeesBusyKernel(request), {
+        timeout: 30000,
+        intervals: [500]
+      })
+      .toBe(true);
 
     await arm(page);
     await expect(page.locator(ITEM)).toHaveText('stops when done');
@@ -93,7 +99,7 @@ test.describe('stop when done', () => {
           expect(await deleteAppCalls(request)).toBe(before);
           return prompt(page);
         },
-        { timeout: 40000, intervals: [500] }
+        { timeout: 50000, intervals: [500] }
       )
       .toBe('[1]:');
     const workEnded = Date.now();
