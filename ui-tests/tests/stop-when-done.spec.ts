@@ -23,7 +23,7 @@ async function deleteAppCalls(request: APIRequestContext): Promise<number> {
   return (await sandboxCalls(request))[DELETE_APP] ?? 0;
 }
 
-/** The first cell's prompt: "[*]:" while it runs, "[1]:" once it ran. */
+/** The first cell's prompt: "[*]:" while it runs, "[n]:" once it ran. */
 async function prompt(page: IJupyterLabPageFixture): Promise<string> {
   return (
     await page.locator('.jp-Cell .jp-InputPrompt').first().innerText()
@@ -64,6 +64,15 @@ test.describe('stop when done', () => {
   }) => {
     const before = await deleteAppCalls(request);
     await page.notebook.createNew('when-done.ipynb');
+    // A first, quick cell: jupyter_server watches a kernel's busy state on its own IOPub
+    // subscription, which can miss the first status messages of a kernel that just started.
+    await page.notebook.setCell(0, 'code', 'warm = 1');
+    await page.evaluate(() => {
+      void window.jupyterapp.commands.execute('notebook:run-cell');
+    });
+    await expect
+      .poll(async () => prompt(page), { timeout: 60000 })
+      .toBe('[1]:');
     // Long enough for a loaded machine: the server must see the kernel busy before arming.
     await page.notebook.setCell(0, 'code', 'import time\ntime.sleep(30)');
     // Run the cell without waiting for it to finish.
@@ -101,7 +110,7 @@ test.describe('stop when done', () => {
         },
         { timeout: 50000, intervals: [500] }
       )
-      .toBe('[1]:');
+      .toBe('[2]:');
     const workEnded = Date.now();
 
     // The warning, with "Keep running", then the stop after the grace.
