@@ -10,10 +10,13 @@ from typing import Any
 
 from jupyter_costwidget.aws.clients import AwsClients, AwsError
 from jupyter_costwidget.billing.cache import BillingCache
-from jupyter_costwidget.collector.location import BILLING, SnapshotLocation
-
-NOT_MODIFIED = ("304", "NotModified")
-MISSING = ("NoSuchKey", "404")
+from jupyter_costwidget.collector.location import (
+    BILLING,
+    NO_SUCH_OBJECT,
+    NOT_MODIFIED,
+    SnapshotLocation,
+)
+from jupyter_costwidget.spend.shared_reader import snapshot_error
 
 
 class SharedBillingReader:
@@ -28,7 +31,7 @@ class SharedBillingReader:
     def read(self, account: str | None) -> dict[str, str] | None:
         """Refresh the cache from S3 (blocking); the error to show, if any."""
         if not account:
-            return _error("NoContext", "This server does not know its account yet.", "")
+            return snapshot_error("NoContext", "This server does not know its account yet.", "")
         key = self.location.key(account, None, BILLING)
         params: dict[str, Any] = {"Bucket": self.location.bucket, "Key": key}
         if self._etag and self.cache.loaded:
@@ -41,8 +44,8 @@ class SharedBillingReader:
                 return None
             if not self.cache.loaded:
                 self.cache.replace({})
-            if err.code in MISSING:
-                return _error(
+            if err.code in NO_SUCH_OBJECT:
+                return snapshot_error(
                     "SnapshotMissing",
                     f"The collector has written no billed spend at s3://{self.location.bucket}/"
                     f"{key} yet.",
@@ -51,13 +54,9 @@ class SharedBillingReader:
                 )
             return {**err.as_dict(), "source": "snapshot"}
         except ValueError:
-            return _error(
+            return snapshot_error(
                 "SnapshotUnreadable", f"s3://{self.location.bucket}/{key} is not JSON.", ""
             )
         self.cache.replace(data if isinstance(data, dict) else {})
         self._etag = answer.get("ETag")
         return None
-
-
-def _error(code: str, message: str, hint: str) -> dict[str, str]:
-    return {"source": "snapshot", "code": code, "message": message, "hint": hint}

@@ -14,6 +14,10 @@ SPEND = "spend.json"
 HISTORY = "history.json"
 BILLING = "billing.json"
 NOTICES = "notices.json"
+# S3's answers to GetObject (Amazon S3 API Reference, GetObject): 304 Not Modified to an
+# If-None-Match whose ETag still matches; NoSuchKey (404) for an object not written yet.
+NOT_MODIFIED = ("304", "NotModified")
+NO_SUCH_OBJECT = ("NoSuchKey", "404")
 
 
 class BadSnapshotUrl(ValueError):

@@ -29,6 +29,7 @@ from jupyter_costwidget.collector import history, notices
 from jupyter_costwidget.collector.location import (
     BILLING,
     HISTORY,
+    NO_SUCH_OBJECT,
     NOTICES,
     SPEND,
     SnapshotLocation,
@@ -41,7 +42,6 @@ from jupyter_costwidget.spend.compose import compose_snapshot, iso
 LOG = logging.getLogger("jupyter_costwidget.collector")
 # CloudWatch is asked about endpoint invocations at most this often (as the server does).
 METRICS_INTERVAL_SECONDS = 600.0
-MISSING = ("NoSuchKey", "404")
 
 
 @dataclass
@@ -274,7 +274,7 @@ class Collector:
             )
             data = json.loads(answer["Body"].read())
         except AwsError as err:
-            if err.code not in MISSING:
+            if err.code not in NO_SUCH_OBJECT:
                 raise
             return None
         except ValueError:

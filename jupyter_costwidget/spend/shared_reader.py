@@ -17,13 +17,15 @@ from pydantic import ValidationError
 
 from jupyter_costwidget.api.models import SharedSnapshot
 from jupyter_costwidget.aws.clients import AwsClients, AwsError
-from jupyter_costwidget.collector.location import HISTORY, SPEND, SnapshotLocation
+from jupyter_costwidget.collector.location import (
+    HISTORY,
+    NO_SUCH_OBJECT,
+    NOT_MODIFIED,
+    SPEND,
+    SnapshotLocation,
+)
 
 SOURCE = "snapshot"
-# S3 answers a conditional GET whose ETag still matches with 304 Not Modified
-# (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, If-None-Match).
-NOT_MODIFIED = ("304", "NotModified")
-MISSING = ("NoSuchKey", "NoSuchBucket", "404")
 
 
 @dataclass
@@ -65,7 +67,7 @@ class SharedSnapshotReader:
         if not account or not region:
             return SharedRead(
                 self._document,
-                _error(
+                snapshot_error(
                     "NoContext",
                     "This server does not know its account and region, so it cannot tell "
                     "which shared snapshot is its own.",
@@ -95,7 +97,7 @@ class SharedSnapshotReader:
         except (ValueError, ValidationError) as exc:
             return SharedRead(
                 self._document,
-                _error(
+                snapshot_error(
                     "SnapshotUnreadable",
                     f"s3://{self.location.bucket}/{key} is not a snapshot this version can "
                     f"read ({_first_line(exc)}).",
@@ -119,8 +121,8 @@ class SharedSnapshotReader:
 
     def _failed(self, err: AwsError, key: str) -> dict[str, str]:
         where = f"s3://{self.location.bucket}/{key}"
-        if err.code in MISSING:
-            return _error(
+        if err.code in NO_SUCH_OBJECT or err.code == "NoSuchBucket":
+            return snapshot_error(
                 "SnapshotMissing",
                 f"There is no shared snapshot at {where}.",
                 "Deploy the collector (examples/collector/template.yaml) for this account and "
@@ -136,7 +138,8 @@ class SharedSnapshotReader:
         return {**described, "source": SOURCE, "message": f"{where}: {described['message']}"}
 
 
-def _error(code: str, message: str, hint: str) -> dict[str, str]:
+def snapshot_error(code: str, message: str, hint: str) -> dict[str, str]:
+    """A problem with the shared snapshot, as /spend and /billing list it."""
     return {"source": SOURCE, "code": code, "message": message, "hint": hint}
 
 
