@@ -95,7 +95,8 @@ test.describe('idle auto-stop', () => {
 
   test('a front-end that fails to save cancels the stop', async ({
     page,
-    request
+    request,
+    context
   }) => {
     const file = 'idle-fail.ipynb';
     await notebookWithUnsavedEdit(page, file, 'cannot-save');
@@ -125,6 +126,23 @@ test.describe('idle auto-stop', () => {
     await expect(
       page.locator('.Toastify__toast', { hasText: 'Auto-stop cancelled' })
     ).toBeVisible();
+
+    // A tab opened later is not told of a stop cancelled before it opened.
+    await setIdle(request, { enabled: false });
+    const later = await context.newPage();
+    await later.goto('lab');
+    await expect(later.locator(ITEM)).toHaveText('auto-stop off', {
+      timeout: 60000
+    });
+    expect((await idle(request)).last_action.cancelled).toBe(true);
+    // The toast would follow the first status at once; look once, a few seconds later (a
+    // retrying assertion would pass when the toast closes itself).
+    await later.waitForTimeout(3000);
+    const told = await later
+      .locator('.Toastify__toast', { hasText: 'Auto-stop' })
+      .allInnerTexts();
+    expect(told).toEqual([]);
+    await later.close();
   });
 
   test('a silent tab with an unsaved notebook holds the stop until the maximum', async ({

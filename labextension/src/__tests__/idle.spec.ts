@@ -1,8 +1,11 @@
+import { Notification } from '@jupyterlab/apputils';
+
 import { IIdleApi } from '../idle/api';
 import { countdown, secondsLeft, shortMinutes } from '../idle/format';
 import { ACTIVITY_INTERVAL_MS, IdleModel } from '../idle/model';
 import { nullTranslator } from '@jupyterlab/translation';
 
+import { AutoStopNotifier } from '../idle/notify';
 import { AutoStopItem } from '../idle/statusbar';
 import { IIdleStatus } from '../idle/types';
 import { after, shown } from './render';
@@ -194,5 +197,66 @@ describe('IdleModel', () => {
     model.reportActivity();
     expect(calls.filter(c => c === 'activity')).toHaveLength(2);
     model.dispose();
+  });
+});
+
+describe('AutoStopNotifier', () => {
+  const trans = nullTranslator.load('jupyter_costwidget');
+  const cancelled = (finished: string) => ({
+    reason: 'idle' as const,
+    started: finished,
+    finished,
+    ok: false,
+    cancelled: true,
+    message: 'Stop cancelled: the user chose to keep running'
+  });
+  const failed = (finished: string) => ({
+    reason: 'idle' as const,
+    started: finished,
+    finished,
+    ok: false,
+    message: 'DeleteApp was denied'
+  });
+
+  beforeEach(() => {
+    Notification.dismiss();
+  });
+
+  async function notifierAfter(statuses: IIdleStatus[]): Promise<string[]> {
+    const { api } = fakeApi(statuses);
+    const model = new IdleModel({
+      api,
+      saveAll: async () => [],
+      autoStart: false
+    });
+    new AutoStopNotifier(model, trans);
+    for (let i = 0; i < statuses.length + 1; i++) {
+      await model.update();
+    }
+    model.dispose();
+    return Notification.manager.notifications.map(n => n.message);
+  }
+
+  it('does not tell a stop cancelled before the tab opened', async () => {
+    const old = status({ last_action: cancelled('2026-01-01T10:00:00Z') });
+    expect(await notifierAfter([old, old])).toEqual([]);
+  });
+
+  it('tells a stop cancelled while the tab is open, once', async () => {
+    const before = status();
+    const after = status({ last_action: cancelled('2026-01-01T10:05:00Z') });
+    expect(await notifierAfter([before, after, after])).toEqual([
+      'Auto-stop cancelled. Stop cancelled: the user chose to keep running'
+    ]);
+  });
+
+  it('tells a failed stop even from before the tab opened, once', async () => {
+    const old = status({
+      state: 'failed',
+      last_action: failed('2026-01-01T10:00:00Z')
+    });
+    expect(await notifierAfter([old, old])).toEqual([
+      'Auto-stop failed. DeleteApp was denied'
+    ]);
   });
 });

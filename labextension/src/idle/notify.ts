@@ -1,7 +1,9 @@
 /**
  * Notifications of the auto-stop: one warning toast while the countdown runs, with
  * "Keep running" (restart the idle clock) and "Keep running 1 h" (a keep-alive); one toast
- * when a stop failed or was cancelled, saying why (with the IAM hint).
+ * when a stop failed or was cancelled, saying why (with the IAM hint). A stop cancelled before
+ * this tab opened is not told: the user who cancelled it was there; a failed one is, as the
+ * app may still be billing.
  */
 import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -60,7 +62,11 @@ export class AutoStopNotifier {
     }
     const last = status.last_action;
     const key = last ? `${last.finished}` : '';
-    if (last && !last.ok && key !== this._lastKey) {
+    const firstStatus = !this._seenStatus;
+    this._seenStatus = true;
+    if (last && !last.ok && last.cancelled && firstStatus) {
+      this._lastKey = key;
+    } else if (last && !last.ok && key !== this._lastKey) {
       this._lastKey = key;
       const text = [last.message, last.error?.hint].filter(Boolean).join(' ');
       if (last.cancelled) {
@@ -93,4 +99,5 @@ export class AutoStopNotifier {
 
   private _warningId: string | null = null;
   private _lastKey = '';
+  private _seenStatus = false;
 }
