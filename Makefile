@@ -58,8 +58,8 @@ lint: install
 	bash scripts/check_api.sh
 	$(BIN)/python scripts/i18n.py check
 	$(BIN)/cfn-lint examples/collector/template.yaml
-	$(BIN)/ruff check jupyter_costwidget tests bench ui-tests/jupyter_server_test_config.py
-	$(BIN)/ruff format --check jupyter_costwidget tests bench ui-tests/jupyter_server_test_config.py
+	$(BIN)/ruff check jupyter_costwidget tests bench scripts ui-tests/jupyter_server_test_config.py
+	$(BIN)/ruff format --check jupyter_costwidget tests bench scripts ui-tests/jupyter_server_test_config.py
 	$(BIN)/jlpm lint:check
 
 pytest: build

@@ -5,8 +5,8 @@
     python scripts/i18n.py check     # every message translated, nothing stale (make lint)
 
 Messages come from the front-end (`trans.__`, `trans._n`, `trans._p` in labextension/src) and
-from the package (`Text(...)`, `N_(...)` and `say(said, ...)`). The .json is the Jed format JupyterLab's
-language packs use: {"": header, msgid: [translation], singular: [translation, ""]}.
+from the package (`Text(...)`, `N_(...)` and `say(said, ...)`). The .json is the Jed format
+JupyterLab's language packs use: {"": header, msgid: [translation], singular: [translation, ""]}.
 """
 
 from __future__ import annotations
@@ -221,9 +221,10 @@ def check() -> int:
         problems += [f"{name}: missing: {m!r}" for m, _c in sorted(wanted - have, key=str)]
         problems += [f"{name}: no longer used: {m!r}" for m, _c in sorted(have - wanted, key=str)]
         mo, text = compiled(path)
-        if path.with_suffix(".mo").read_bytes() != mo or path.with_suffix(
-            ".json"
-        ).read_text(encoding="utf-8") != text:
+        if (
+            path.with_suffix(".mo").read_bytes() != mo
+            or path.with_suffix(".json").read_text(encoding="utf-8") != text
+        ):
             problems.append(f"{name}: .mo/.json are stale")
     for problem in problems:
         print(problem, file=sys.stderr)
