@@ -130,6 +130,12 @@ class CostWidget(Configurable):
     idle_ignore_busy_kernels = Bool(
         False, help="Admin override: busy kernels do not block auto-stop."
     ).tag(config=True)
+    idle_kernel_probe_seconds = CFloat(
+        5.0,
+        help="Before a warning or a stop, every kernel the server reads as idle is asked "
+        "(kernel_info) and holds the stop while it does not answer within this many seconds "
+        "(0: not asked).",
+    ).tag(config=True)
     idle_ignore_terminals = Bool(False, help="Admin override: terminals do not block.").tag(
         config=True
     )

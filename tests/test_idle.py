@@ -128,6 +128,59 @@ def assert_in_window(stopped_at: float | None, last_activity: float) -> None:
 
 
 # --- blockers --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("idle_config", "held"),
+    [
+        ({"idle_local_action": "kernels", "idle_kernel_probe_seconds": 2.0}, True),
+        # Not asked: what the missed status alone would do.
+        ({"idle_local_action": "kernels", "idle_kernel_probe_seconds": 0.0}, False),
+    ],
+)
+async def test_a_kernel_whose_busy_status_the_server_missed_holds_the_stop(
+    jp_fetch, jp_ws_fetch, jp_serverapp, sandbox, clock, held
+):
+    # jupyter_server reads busy states on its own IOPub subscription, which misses what a
+    # kernel publishes before it has joined (ZeroMQ's slow joiner): a cell sent just after the
+    # kernel started then runs while the server reads "idle". That reading is set here.
+    monitor = monitor_of(jp_serverapp)
+    km = jp_serverapp.kernel_manager
+    r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
+    kid = json.loads(r.body)["id"]
+    ws = await jp_ws_fetch("api", "kernels", kid, "channels")
+    await execute(ws, "import time; time.sleep(600)")
+    await wait_for(lambda: km.get_kernel(kid).execution_state == "busy", 30, "busy kernel")
+    km.get_kernel(kid).execution_state = "idle"
+    start = clock.now
+    stopped_at, seen = await checks_until(monitor, clock, start + 2 * TIMEOUT, CHECK)
+    if not held:
+        assert_in_window(stopped_at, start)
+        assert monitor.last_action["kernels"] == [kid]  # the running cell is lost
+        ws.close()
+        return
+    assert stopped_at is None and {state for _, state in seen} <= {"idle", "active"}
+    # Each time a warning would begin, the kernel is asked and holds the stop.
+    clock.set(monitor.last_active + TIMEOUT - 60)
+    assert await monitor.check() == "active"
+    assert any(
+        b.kind == "kernel" and b.detail.endswith("(does not answer)") for b in monitor.blockers
+    ), monitor.blockers
+    assert monitor.last_action is None and kid in km.list_kernel_ids()
+    # "Stop when done" waits for it too.
+    path = ("costwidget", "api", "idle", "stop-when-done")
+    armed = await post(jp_fetch, *path, body={"armed": True})
+    assert armed["stop_when_done"]["state"] == "waiting", armed["stop_when_done"]
+    await post(jp_fetch, *path, body={"armed": False})
+    # The cell ends: the kernel answers, and the stop comes one timeout after the last check
+    # that found it running.
+    last_busy = clock.now
+    await jp_fetch("api", "kernels", kid, "interrupt", method="POST", body="")
+    await wait_for(lambda: km.get_kernel(kid).execution_state == "idle", 30, "idle kernel")
+    stopped_at, _ = await checks_until(monitor, clock, last_busy + TIMEOUT + 3 * CHECK, CHECK)
+    assert_in_window(stopped_at, last_busy)
+    assert monitor.last_action["ok"] is True and monitor.last_action["kernels"] == [kid]
+    ws.close()
+
+
 @pytest.mark.parametrize("idle_config", [{"idle_local_action": "kernels"}])
 async def test_busy_kernel_blocks_then_idle_kernels_are_shut_down(
     jp_fetch, jp_ws_fetch, jp_serverapp, sandbox, clock

@@ -25,8 +25,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jupyter_costwidget.config import CostWidget
+from jupyter_costwidget.idle.kernel_probe import KernelProbe
 from jupyter_costwidget.idle.monitor import ACTIVITY_MIN_INTERVAL, IdleMonitor
 from jupyter_costwidget.idle.tabs import IdleInputError
+from jupyter_costwidget.idle.work import program_name
 from jupyter_costwidget.state import CostWidgetState
 
 from .fake_clock import FakeClock
@@ -54,6 +56,28 @@ class Kernel:
     execution_state: str = "idle"
     last_activity: datetime | None = None
     kernel_name: str = "python3"
+    # What a direct `kernel_info` request meets: a cell the server did not see start
+    # (silent), or a kernel without ZeroMQ ports to ask (remote).
+    silent: bool = False
+    remote: bool = False
+    asked: int = 0
+    closed: int = 0
+
+
+class StandInProbe:
+    """The kernel_info request of `idle/kernel_probe.py`, answered by a stand-in kernel."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self.timeouts: list[float] = []
+
+    async def answers(self, timeout: float) -> bool | None:
+        self.kernel.asked += 1
+        self.timeouts.append(timeout)
+        return None if self.kernel.remote else not self.kernel.silent
+
+    def close(self) -> None:
+        self.kernel.closed += 1
 
 
 class Kernels:
@@ -91,6 +115,7 @@ class Rig:
             self.state, stop_app=self._stop, wait_event=self.clock.wait_event
         )
         self.monitor.probes.nvidia_smi = None
+        self.monitor.work.kernel_probe = StandInProbe
 
     async def _stop(self, state: Any, monitor: IdleMonitor) -> dict[str, Any]:
         assert state is self.state and monitor is self.monitor
@@ -225,6 +250,135 @@ async def test_ignore_busy_kernels(rig):
     r = rig(idle_ignore_busy_kernels=True)
     r.kernels.kernels["k1"] = Kernel("busy", last_activity=r.at(0))
     assert await r.first_stop(0, TIMEOUT, step=60) == TIMEOUT
+
+
+# --- a kernel whose busy state the server missed ------------------------------------------
+# Checks every 30 s from T0 with the kernel silent: a warning could first begin at
+# 1800 - 300 = 1500 s, so it is asked then; it does not answer, which holds the clock at
+# 1500; the next time a warning could begin is 1500 + 1500 = 3000 s, and so on.
+
+
+async def test_a_kernel_that_does_not_answer_holds_the_stop(rig, caplog):
+    caplog.set_level(logging.INFO, logger="test-idle")
+    r = rig()
+    k1 = Kernel("idle", silent=True)
+    r.kernels.kernels["k1"] = k1
+    assert await r.first_stop(30, 1470, step=30) is None
+    assert k1.asked == 0  # no warning could begin yet: not asked
+    assert await r.check_at(1500) == "active"
+    assert k1.asked == 1
+    assert [b.public() for b in r.monitor.blockers] == [
+        {"kind": "kernel", "name": "python3 k1", "detail": "busy for 0 s (does not answer)"}
+    ]
+    assert r.monitor.last_active == T0 + 1500
+    assert await r.first_stop(1530, 2970, step=30) is None
+    assert k1.asked == 1
+    assert await r.check_at(3000) == "active"
+    assert r.monitor.blockers[0].detail == "busy for 25 min (does not answer)"
+    assert k1.asked == 2
+    assert r.monitor.work.kernel_probes["k1"].timeouts == [5.0, 5.0]  # the default
+    # The cell ends at 3100: asked at 4500 it answers; the clock ran from 3000, so the
+    # warning is at 4500 and the stop at 3000 + 1800 = 4800.
+    k1.silent = False
+    assert await r.first_stop(3030, 4470, step=30) is None
+    assert await r.check_at(4500) == "warning"
+    assert k1.asked == 3
+    assert await r.first_stop(4530, 4770, step=30) is None
+    assert await r.check_at(4800) == "stopping"
+    assert r.stops == [("idle", T0 + 4800)]
+    said = [line for line in _idle_lines(caplog) if "kernel k1" in line]
+    assert said == [
+        "costwidget idle: kernel k1 reads idle but does not answer within 5.0 s: it runs "
+        "something, so it holds the stop",
+        "costwidget idle: kernel k1 answers again",
+    ]
+
+
+async def test_a_kernel_that_does_not_answer_and_the_busy_ceiling(rig):
+    r = rig(idle_max_busy_hours=1.0)
+    r.kernels.kernels["k1"] = Kernel("idle", silent=True)
+    # Silent since 1500: it holds at 1500, 3000 and 4500 (4500 - 1500 = 3000 <= 3600); at
+    # 6000 it is past the hour and no longer holds; the clock ran from 4500: stop at 6300.
+    assert await r.first_stop(30, 5970, step=30) is None
+    assert r.monitor.last_active == T0 + 4500
+    assert await r.check_at(6000) == "warning"
+    assert await r.first_stop(6030, 6270, step=30) is None
+    assert await r.check_at(6300) == "stopping"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "kernel"),
+    [
+        ({"idle_kernel_probe_seconds": 0.0}, Kernel("idle", silent=True)),
+        ({"idle_ignore_busy_kernels": True}, Kernel("idle", silent=True)),
+        ({}, Kernel("idle", silent=True, remote=True)),  # cannot be asked: unknown
+        ({}, Kernel("dead", silent=True)),  # runs no cell
+        ({}, Kernel("restarting", silent=True)),
+    ],
+)
+async def test_kernels_not_asked_or_not_holding(rig, overrides, kernel):
+    r = rig(**overrides)
+    r.kernels.kernels["k1"] = kernel
+    assert await r.first_stop(30, TIMEOUT, step=30) == TIMEOUT
+    # Asked when a warning could begin (1500) and at the last look before the stop (1800).
+    expected_asks = 2 if kernel.remote else 0
+    assert kernel.asked == expected_asks
+
+
+async def test_stop_when_done_waits_for_a_kernel_that_does_not_answer(rig):
+    r = rig(idle_enabled=False)
+    k1 = Kernel("idle", silent=True)
+    r.kernels.kernels["k1"] = k1
+    r.monitor.stop_when_done(True)
+    for t in (10, 20, 600):
+        assert await r.check_at(t) == "active"
+    assert k1.asked == 3  # armed: every check may begin the warning
+    k1.silent = False
+    assert await r.check_at(630) == "warning"
+    assert await r.check_at(640) == "warning"
+    assert k1.asked == 4  # not asked again during the warning
+    assert await r.check_at(630 + WHEN_DONE_GRACE) == "stopping"
+    assert r.stops == [("when-done", T0 + 630 + WHEN_DONE_GRACE)]
+
+
+async def test_a_kernel_silent_at_the_last_look_cancels_the_stop(rig):
+    r = rig()
+    k1 = Kernel("idle")
+    r.kernels.kernels["k1"] = k1
+    r.clock.set(T0 + TIMEOUT)
+    assert await r.monitor.check() == "stopping"
+    k1.silent = True  # a cell began while the front-ends were saving
+    await r.monitor.stop_task
+    assert r.stops == []
+    assert r.monitor.last_action["cancelled"] is True
+    assert "python3 k1: busy for 0 s (does not answer)" in r.monitor.last_action["message"]
+
+
+async def test_the_probes_of_kernels_that_went_away_are_closed(rig):
+    r = rig()
+    k1, k2 = Kernel("idle", silent=True), Kernel("idle")
+    r.kernels.kernels.update({"k1": k1, "k2": k2})
+    assert await r.check_at(1500) == "active"
+    del r.kernels.kernels["k1"]  # shut down
+    k2.execution_state = "dead"  # asked no more
+    assert await r.check_at(3000) == "warning"
+    assert (k1.closed, k2.closed) == (1, 1)
+    assert r.monitor.work.kernel_probes == {}
+    await r.monitor.stop()
+
+
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        SimpleNamespace(),  # a gateway kernel: no connection info at all
+        SimpleNamespace(get_connection_info=lambda session: {}),
+        SimpleNamespace(get_connection_info=lambda session: {"shell_port": 5, "ip": "x"}),
+    ],
+)
+async def test_a_kernel_without_zeromq_ports_cannot_be_asked(kernel):
+    probe = KernelProbe(kernel)
+    assert await probe.answers(0.01) is None
+    assert probe.waiting is False
 
 
 async def test_terminal_activity_and_the_ignore_switch(rig):
@@ -1552,6 +1706,13 @@ def foreground(shell: Any) -> int:
     return os.tcgetpgrp(shell.fd)
 
 
+def running_sleep(shell: Any) -> bool:
+    """`sleep` leads the foreground group: after bash's fork the group is there a moment
+    before the child has exec'd (its command still reads "bash")."""
+    group = foreground(shell)
+    return group != shell.pid and program_name(group) == "sleep"
+
+
 async def test_a_terminal_program_in_the_foreground_holds_it(rig):
     r = rig(idle_enabled=False)
     with bash_on_a_pty() as shell:
@@ -1562,7 +1723,7 @@ async def test_a_terminal_program_in_the_foreground_holds_it(rig):
         await wait_for(lambda: foreground(shell) == shell.pid, 10, "the shell's prompt")
         assert await r.check_at(10) == "warning"  # a shell at its prompt is not work
         shell.write("sleep 60\n")
-        await wait_for(lambda: foreground(shell) != shell.pid, 10, "sleep in the foreground")
+        await wait_for(lambda: running_sleep(shell), 10, "sleep in the foreground")
         assert await r.check_at(20) == "active"
         assert [(b.kind, b.name, b.detail) for b in r.monitor.blockers] == [
             ("terminal", "terminal 1", "running sleep")
@@ -1579,7 +1740,7 @@ async def test_a_shell_at_its_prompt_before_a_busy_one_does_not_hide_it(rig):
         r.terminals["2"] = SimpleNamespace(ptyproc=busy_shell)
         await wait_for(lambda: foreground(idle_shell) == idle_shell.pid, 10, "a prompt")
         busy_shell.write("sleep 60\n")
-        await wait_for(lambda: foreground(busy_shell) != busy_shell.pid, 10, "sleep")
+        await wait_for(lambda: running_sleep(busy_shell), 10, "sleep")
         assert [b.name for b in r.monitor.work.foreground_programs()] == ["terminal 2"]
     # A terminal manager without terminals, and none at all.
     r.monitor.work.server_app.web_app.settings["terminal_manager"] = SimpleNamespace()
@@ -1596,7 +1757,7 @@ async def test_a_program_started_while_saving_calls_the_armed_stop_off(rig):
         await armed_stop_saving(r)
         assert r.monitor.snapshot()["stop_when_done"]["state"] == "stopping"
         shell.write("sleep 60\n")  # while the tab saves
-        await wait_for(lambda: foreground(shell) != shell.pid, 10, "sleep in the foreground")
+        await wait_for(lambda: running_sleep(shell), 10, "sleep in the foreground")
         r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
         await r.monitor.stop_task
     assert r.stops == []

@@ -142,6 +142,7 @@ class IdleMonitor:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self.work.close()
 
     async def _run(self) -> None:
         while True:
@@ -339,6 +340,8 @@ class IdleMonitor:
         blockers += self.tabs.unsaved_blockers(now)
         if self.when_done is not None:
             blockers += self.work.foreground_programs()
+        if not any(b.ongoing for b in blockers) and self._warning_may_begin(now, latest):
+            blockers += await self.work.unanswering_kernels(now)
         self.blockers = blockers
         if any(b.ongoing for b in blockers):
             self.last_active = now
@@ -349,6 +352,19 @@ class IdleMonitor:
         self.current_state = self._decide(now)
         self.check_cpu_seconds = time.process_time() - started
         return self.current_state
+
+    def _warning_may_begin(self, now: float, latest: float) -> bool:
+        """This check may begin a warning: the moment to ask the kernels directly. During a
+        warning the server's busy watch is joined, so it sees any new cell."""
+        if self.current_state in ("warning", "stopping"):
+            return False
+        if self.when_done is not None or self._schedule_pending(now):
+            return True
+        if not self.enabled or self.outcome == "stopped":
+            return False
+        last_active = max(self.last_active, min(latest, now))
+        idle_for = now - last_active
+        return self.timeout_seconds - idle_for <= self.config.idle_grace_minutes * 60.0
 
     def _decide(self, now: float) -> str:
         if self._stop_task and not self._stop_task.done():
@@ -478,6 +494,7 @@ class IdleMonitor:
         blockers += self.tabs.unsaved_blockers(now)
         if reason == "when-done":
             blockers += self.work.foreground_programs()
+        blockers += await self.work.unanswering_kernels(now)
         if reason in ("schedule", "when-done"):
             # Only work, unsaved documents and a keep-alive call these off, not recent use.
             blockers = [b for b in blockers if b.holds_schedule]

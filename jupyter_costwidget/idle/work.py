@@ -3,19 +3,21 @@ own kernel and terminal managers and the machine's processes."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_costwidget.config import CostWidget
+from jupyter_costwidget.idle.kernel_probe import KernelProbe
 from jupyter_costwidget.idle.probes import ProcessProbes
 from jupyter_costwidget.idle.times import ago, epoch
 
 GPU_BUSY_PERCENT = 5.0
 
 
-def _program_name(process_group: int) -> str:
+def program_name(process_group: int) -> str:
     """The command of a process group's leader, from /proc (Linux), or its id."""
     try:
         with open(f"/proc/{process_group}/comm", encoding="utf-8") as fh:
@@ -51,6 +53,11 @@ class WorkWatch:
     probes: ProcessProbes
     # When each kernel turned busy: a kernel busy past idle_max_busy_hours stops holding.
     _busy_since: dict[str, float] = field(default_factory=dict)
+    # Kernels the server reads as idle that were asked directly, and since when they have
+    # not answered.
+    kernel_probe: Callable[[Any], KernelProbe] = KernelProbe
+    kernel_probes: dict[str, KernelProbe] = field(default_factory=dict)
+    _silent_since: dict[str, float] = field(default_factory=dict)
 
     def manager_blockers(self, now: float, timeout: float) -> tuple[list[Blocker], float]:
         """Blockers from kernels and terminals, and the latest activity among them."""
@@ -111,6 +118,66 @@ class WorkWatch:
                         )
         return blockers, latest
 
+    async def unanswering_kernels(self, now: float) -> list[Blocker]:
+        """Kernels the server reads as idle that do not answer a `kernel_info` request: they
+        run a cell whose busy status the server missed (see kernel_probe)."""
+        wait = self.config.idle_kernel_probe_seconds
+        km = getattr(self.server_app, "kernel_manager", None)
+        if km is None or wait <= 0 or self.config.idle_ignore_busy_kernels:
+            return []
+        asked: dict[str, Any] = {}
+        for kid in list(km.list_kernel_ids()):
+            try:
+                kernel = km.get_kernel(kid)
+            except KeyError:
+                continue
+            # Busy and starting kernels are blockers already (or past the ceiling on purpose);
+            # a dead or restarting one would not answer, and runs no cell.
+            if getattr(kernel, "execution_state", None) != "idle":
+                continue
+            asked[kid] = kernel
+        for kid in set(self.kernel_probes) - set(asked):
+            self.kernel_probes.pop(kid).close()
+            self._silent_since.pop(kid, None)
+        for kid, kernel in asked.items():
+            if kid not in self.kernel_probes:
+                self.kernel_probes[kid] = self.kernel_probe(kernel)
+        probes = [self.kernel_probes[kid] for kid in asked]
+        answers = await asyncio.gather(*(probe.answers(wait) for probe in probes))
+        blockers = []
+        ceiling = self.config.idle_max_busy_hours * 3600.0
+        for (kid, kernel), answered in zip(asked.items(), answers, strict=True):
+            if answered is not False:
+                if self._silent_since.pop(kid, None) is not None:
+                    self.log.info("costwidget idle: kernel %s answers again", kid)
+                continue
+            if kid not in self._silent_since:
+                self.log.info(
+                    "costwidget idle: kernel %s reads idle but does not answer within %s s: "
+                    "it runs something, so it holds the stop",
+                    kid,
+                    wait,
+                )
+            since = self._silent_since.setdefault(kid, now)
+            if ceiling and now - since > ceiling:
+                continue
+            name = f"{getattr(kernel, 'kernel_name', '') or 'kernel'} {kid[:8]}"
+            blockers.append(
+                Blocker(
+                    "kernel",
+                    name,
+                    f"busy for {ago(now - since)} (does not answer)",
+                    holds_schedule=True,
+                    ongoing=True,
+                )
+            )
+        return blockers
+
+    def close(self) -> None:
+        for probe in self.kernel_probes.values():
+            probe.close()
+        self.kernel_probes.clear()
+
     def busy_too_long(self, kernel_id: str, now: float) -> bool:
         """The kernel has been busy longer than `idle_max_busy_hours` (when that is set)."""
         ceiling = self.config.idle_max_busy_hours * 3600.0
@@ -142,7 +209,7 @@ class WorkWatch:
                 Blocker(
                     "terminal",
                     f"terminal {term_name}",
-                    f"running {_program_name(group)}",
+                    f"running {program_name(group)}",
                     holds_schedule=True,
                     ongoing=True,
                 )
