@@ -119,6 +119,16 @@ def sagemaker(sandbox: Any) -> Any:
     return boto3.client("sagemaker", region_name=sandbox.region, endpoint_url=sandbox.url)
 
 
+async def kernel_running_a_long_cell(jp_fetch: Any, jp_ws_fetch: Any, km: Any) -> tuple[str, Any]:
+    """A new kernel running a 10-minute cell, seen busy by the server; its id and websocket."""
+    r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
+    kid = json.loads(r.body)["id"]
+    ws = await jp_ws_fetch("api", "kernels", kid, "channels")
+    await execute(ws, "import time; time.sleep(600)")
+    await wait_for(lambda: km.get_kernel(kid).execution_state == "busy", 30, "busy kernel")
+    return kid, ws
+
+
 def assert_in_window(stopped_at: float | None, last_activity: float) -> None:
     """Not before the timeout has passed since the last activity; at most one check later."""
     assert stopped_at is not None, "no stop"
@@ -144,11 +154,7 @@ async def test_a_kernel_whose_busy_status_the_server_missed_holds_the_stop(
     # kernel started then runs while the server reads "idle". That reading is set here.
     monitor = monitor_of(jp_serverapp)
     km = jp_serverapp.kernel_manager
-    r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
-    kid = json.loads(r.body)["id"]
-    ws = await jp_ws_fetch("api", "kernels", kid, "channels")
-    await execute(ws, "import time; time.sleep(600)")
-    await wait_for(lambda: km.get_kernel(kid).execution_state == "busy", 30, "busy kernel")
+    kid, ws = await kernel_running_a_long_cell(jp_fetch, jp_ws_fetch, km)
     km.get_kernel(kid).execution_state = "idle"
     start = clock.now
     stopped_at, seen = await checks_until(monitor, clock, start + 2 * TIMEOUT, CHECK)
@@ -187,11 +193,7 @@ async def test_busy_kernel_blocks_then_idle_kernels_are_shut_down(
 ):
     monitor = monitor_of(jp_serverapp)
     km = jp_serverapp.kernel_manager
-    r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
-    kid = json.loads(r.body)["id"]
-    ws = await jp_ws_fetch("api", "kernels", kid, "channels")
-    await execute(ws, "import time; time.sleep(600)")
-    await wait_for(lambda: km.get_kernel(kid).execution_state == "busy", 30, "busy kernel")
+    kid, ws = await kernel_running_a_long_cell(jp_fetch, jp_ws_fetch, km)
     # Busy for three timeouts: a blocker at every check, nothing stops.
     start = clock.now
     stopped_at, seen = await checks_until(monitor, clock, start + 3 * TIMEOUT, CHECK)
@@ -568,11 +570,7 @@ async def test_busy_kernel_ceiling(jp_fetch, jp_ws_fetch, jp_serverapp, clock):
     # The admin lets a busy kernel hold the server for an hour at most; then it is stopped busy.
     monitor = monitor_of(jp_serverapp)
     km = jp_serverapp.kernel_manager
-    r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
-    kid = json.loads(r.body)["id"]
-    ws = await jp_ws_fetch("api", "kernels", kid, "channels")
-    await execute(ws, "import time; time.sleep(600)")
-    await wait_for(lambda: km.get_kernel(kid).execution_state == "busy", 30, "busy kernel")
+    kid, ws = await kernel_running_a_long_cell(jp_fetch, jp_ws_fetch, km)
     clock.set(time.time())
     busy_from = clock.now
     stopped_at, _ = await checks_until(monitor, clock, busy_from + 3600 + TIMEOUT + CHECK, CHECK)
