@@ -267,6 +267,23 @@ async def test_stops_still_check_ownership_with_the_readers_own_rights(
     calls = sandbox.calls()
     assert calls.get("sagemaker.DescribeEndpoint", 0) >= 1
     assert calls["sagemaker.DeleteEndpoint"] == 1
+    # Until the collector runs again, the reader shows what its stop did (EndpointStatus
+    # "Deleting") and offers no second Stop; the endpoint bills until it is gone.
+    rows = {row["id"]: row for row in (await scan(jp_fetch))["resources"]}
+    stopped = rows[mine[0]["id"]]
+    assert stopped["status"] == "Deleting"
+    assert stopped["stoppable"] is False
+    assert stopped["stop_refused_reason"].startswith("A stop was sent at ")
+    assert stopped["per_hour"] == mine[0]["per_hour"]
+    response = await jp_fetch("costwidget", "api", "spend", params={"lang": "ja-JP"})
+    said = {row["id"]: row for row in json.loads(response.body)["resources"]}
+    assert "停止を送信しました" in said[mine[0]["id"]]["stop_refused_reason"]
+    # The collector's next run has seen the stop: the endpoint is gone from the list.
+    make_collector(
+        sandbox, tmp_path, [DEMO["region"]], clock=lambda: time.time() + 1, billing_enabled=False
+    ).run()
+    rows = {row["id"]: row for row in (await scan(jp_fetch))["resources"]}
+    assert mine[0]["id"] not in rows
 
 
 # --- notices, billed spend, the entry points ---------------------------------------------------

@@ -19,7 +19,12 @@ from jupyter_costwidget.collector.shared import (
     text_to_json,
 )
 from jupyter_costwidget.i18n import Text, translations
-from jupyter_costwidget.spend.personalize import personalize, row_scopes
+from jupyter_costwidget.spend.personalize import (
+    StopSent,
+    mark_stops_sent,
+    personalize,
+    row_scopes,
+)
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 ALICE = Context(environment="studio", region="eu-test-1", account="111122223333",
@@ -324,6 +329,42 @@ def test_a_reader_finds_its_own_rows():
     assert [r["stoppable"] for r in mine] == [False, False, False]  # self: its own controls
     # With allow_stop "domain", bob's Canvas in alice's domain may be stopped by her.
     assert [r["stoppable"] for r in personalize(rows, ALICE, "domain")[0]] == [False, True, False]
+
+
+def test_stops_a_reader_sent_since_the_collectors_snapshot():
+    rows = [
+        {"id": "endpoint:ep", "status": "InService", "stoppable": True,
+         "stop_refused_reason": None, "per_hour": 0.23},
+        {"id": "app:d-1/bob/Canvas/default", "status": "InService", "stoppable": True,
+         "stop_refused_reason": None, "per_hour": 1.9},
+    ]  # fmt: skip
+    # The snapshot was made at 12:00:00 UTC; the endpoint was stopped at 12:00:30, the app at
+    # 11:59:59 (the snapshot saw that one already).
+    made = datetime(2026, 12, 2, 12, 0, 0, tzinfo=timezone.utc).timestamp()
+    sent = {
+        "endpoint:ep": StopSent(made + 30, "Deleting"),
+        "app:d-1/bob/Canvas/default": StopSent(made - 1, "Deleting"),
+        "endpoint:gone": StopSent(made + 40, "Deleting"),
+    }
+    pending = mark_stops_sent(rows, sent, made)
+    assert pending == {
+        "endpoint:ep": StopSent(made + 30, "Deleting"),
+        "endpoint:gone": StopSent(made + 40, "Deleting"),
+    }
+    assert rows[0] == {
+        "id": "endpoint:ep",
+        "status": "Deleting",
+        "stoppable": False,
+        "stop_refused_reason": "A stop was sent at 12:00:30 UTC; the shared snapshot shows it "
+        "from the collector's next run.",
+        "per_hour": 0.23,  # it bills until AWS has deleted it
+    }
+    assert rows[1]["status"] == "InService" and rows[1]["stoppable"] is True
+    # A stop at the snapshot's very second: the snapshot may not show it.
+    assert mark_stops_sent([], {"x": StopSent(made, "Stopping")}, made) == {}
+    assert mark_stops_sent([], {"x": StopSent(made + 0.5, "Stopping")}, made) == {
+        "x": StopSent(made + 0.5, "Stopping")
+    }
 
 
 # --- the file's envelope and the names it carries ------------------------------------------------

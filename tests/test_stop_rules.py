@@ -4,10 +4,12 @@ tests/test_stop.py). Stop operations and their parameters: botocore's sagemaker 
 
 from __future__ import annotations
 
+import botocore.session
 import pytest
 
 from jupyter_costwidget.stop.rules import (
     NOT_STOPPABLE,
+    STATUS_AFTER_STOP,
     StopCall,
     StopRefused,
     check_allowed,
@@ -226,3 +228,36 @@ def test_the_hourly_services_stop_calls_are_pinned_by_arn_where_aws_allows():
         with pytest.raises(StopRefused) as info:
             stop_call({"kind": kind, "name": "n"})
         assert info.value.status == 409
+
+
+def test_the_status_after_each_stop_is_one_botocore_knows():
+    # Each stop call's resource and the botocore shape of its status.
+    status_shapes = {
+        "DeleteApp": "AppStatus",
+        "StopNotebookInstance": "NotebookInstanceStatus",
+        "DeleteEndpoint": "EndpointStatus",
+        "StopTrainingJob": "TrainingJobStatus",
+        "StopProcessingJob": "ProcessingJobStatus",
+        "StopTransformJob": "TransformJobStatus",
+        "StopMlflowTrackingServer": "TrackingServerStatus",
+        "DeleteCluster": "ClusterStatus",
+        "DeletePartnerApp": "PartnerAppStatus",
+        "UpdateTrainingJob": "WarmPoolResourceStatus",
+    }
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    assert set(STATUS_AFTER_STOP) == set(status_shapes)
+    for operation, status in STATUS_AFTER_STOP.items():
+        assert operation in model.operation_names
+        assert status in model.shape_for(status_shapes[operation]).enum, operation
+    assert STATUS_AFTER_STOP == {
+        "DeleteApp": "Deleting",
+        "StopNotebookInstance": "Stopping",
+        "DeleteEndpoint": "Deleting",
+        "StopTrainingJob": "Stopping",
+        "StopProcessingJob": "Stopping",
+        "StopTransformJob": "Stopping",
+        "StopMlflowTrackingServer": "Stopping",
+        "DeleteCluster": "Deleting",
+        "DeletePartnerApp": "Deleting",
+        "UpdateTrainingJob": "Terminated",
+    }

@@ -14,7 +14,13 @@ from jupyter_costwidget.aws.context import Context
 from jupyter_costwidget.aws.ownership import Home
 from jupyter_costwidget.spend.arithmetic import scopes_of
 from jupyter_costwidget.spend.resources import APP, Resource
-from jupyter_costwidget.stop.rules import StopRefused, check_allowed, stop_call, stop_resource
+from jupyter_costwidget.stop.rules import (
+    STATUS_AFTER_STOP,
+    StopRefused,
+    check_allowed,
+    stop_call,
+    stop_resource,
+)
 from jupyter_costwidget.stop.verify import Current, changes, describe_current, describe_operation
 
 
@@ -93,7 +99,7 @@ class StopResourceHandler(CostWidgetHandler):
             resource.get("per_hour"),
         )
         # The next snapshot must not show the stopped resource as running.
-        spend.invalidate()
+        spend.stop_sent(resource_id, STATUS_AFTER_STOP[call.operation])
         self.write_model(
             models.StopResult(
                 id=resource_id,

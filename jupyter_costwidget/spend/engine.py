@@ -28,7 +28,7 @@ from jupyter_costwidget.collector.shared import restore_messages
 from jupyter_costwidget.i18n import Text, is_translated, normalize, translate, translations
 from jupyter_costwidget.spend.arithmetic import Thresholds
 from jupyter_costwidget.spend.compose import compose_snapshot
-from jupyter_costwidget.spend.personalize import personalize
+from jupyter_costwidget.spend.personalize import StopSent, mark_stops_sent, personalize
 from jupyter_costwidget.spend.region_scans import RegionScans
 from jupyter_costwidget.spend.shared_reader import (
     SOURCE as SHARED_SOURCE,
@@ -95,6 +95,9 @@ class SpendEngine:
         self._shared: dict[str, Any] | None = None  # the `shared` field of the snapshot
         self._shared_ts: float | None = None  # the collector's time of the snapshot shown
         self._shared_names = Names()
+        # Stops this reader sent that the collector's snapshot does not show yet.
+        self._stops_sent: dict[str, StopSent] = {}
+        self._stops_lock = threading.Lock()
         self._history_seeded = False  # a reader takes the collector's history once
 
     def _aws(self) -> Any:
@@ -163,6 +166,14 @@ class SpendEngine:
         self._snapshot_began = float("-inf")  # a forced refresh after this scans again
         if self._wake is not None:
             self._wake.set()
+
+    def stop_sent(self, resource_id: str, status: str) -> None:
+        """This server just stopped `resource_id`. A reader shows it so until the collector's
+        snapshot does; a server that scans itself sees it in its next scan."""
+        if self.shared is not None:
+            with self._stops_lock:
+                self._stops_sent[resource_id] = StopSent(self.clock(), status)
+        self.invalidate()
 
     # ---------------------------------------------------------------- queries
     async def refresh(
@@ -464,6 +475,8 @@ class SpendEngine:
             self._seed_history(ctx)
             self._history_seeded = True
         rows, totals = personalize(shared["resources"], ctx, self.config.allow_stop)
+        with self._stops_lock:
+            self._stops_sent = mark_stops_sent(rows, self._stops_sent, self._shared_ts)
         errors += shared["errors"]
         stale_sources += shared["stale_sources"]
         age = self.clock() - self._shared_ts

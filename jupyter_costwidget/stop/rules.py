@@ -153,6 +153,24 @@ def _delete_app_params(resource: dict[str, Any]) -> dict[str, str]:
     return params
 
 
+# The status each stop call puts its resource in, from the status enums of botocore's
+# sagemaker model (AppStatus, NotebookInstanceStatus, EndpointStatus, TrainingJobStatus,
+# ProcessingJobStatus, TransformJobStatus, TrackingServerStatus, ClusterStatus,
+# PartnerAppStatus, WarmPoolResourceStatus).
+STATUS_AFTER_STOP = {
+    "DeleteApp": "Deleting",
+    "StopNotebookInstance": "Stopping",
+    "DeleteEndpoint": "Deleting",
+    "StopTrainingJob": "Stopping",
+    "StopProcessingJob": "Stopping",
+    "StopTransformJob": "Stopping",
+    "StopMlflowTrackingServer": "Stopping",
+    "DeleteCluster": "Deleting",
+    "DeletePartnerApp": "Deleting",
+    "UpdateTrainingJob": "Terminated",  # the warm pool's KeepAlive set to 0
+}
+
+
 def stop_resource(aws: AwsClients, call: StopCall) -> dict[str, Any]:
     """Make the stop call (blocking). Raises `AwsError` with a hint when AWS refuses."""
     aws.call(call.service, call.operation, **call.params)
