@@ -95,3 +95,42 @@ test('a reader shows the collector snapshot, stale until it exists', async ({
   expect(reads).toBeGreaterThanOrEqual(2);
   expect(reads).toBeLessThanOrEqual(4);
 });
+
+test('a reader shows its own stop until the collector has seen it', async ({
+  page,
+  request
+}) => {
+  await loadDemo(request);
+  makeBucket();
+  expect(collect()).toContain('wrote');
+  const item = page.locator('.jp-CostWidget-status');
+  await item.click();
+  const panel = page.locator('.jp-CostWidget-panel');
+  await expect(panel.locator('.jp-CostWidget-shared')).toContainText(
+    'From the shared snapshot'
+  );
+  // One of alice's resources the reader may stop: its Stop goes through this server's role.
+  const stop = panel.locator('button.jp-CostWidget-stop').first();
+  await expect(stop).toBeVisible();
+  const id = (await stop.getAttribute('data-resource-id')) ?? '';
+  const row = panel.locator(`tr[data-resource-id="${id}"]`);
+  await stop.click();
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Stop it' })
+    .click();
+  // Stopping or Deleting, as the stop call leaves it; no second Stop; the tooltip says when.
+  await expect(row.locator('td').nth(4)).toHaveText(/^(Stopping|Deleting)$/);
+  await expect(row.getByRole('button', { name: 'Stop' })).toHaveCount(0);
+  await expect(row.locator('.jp-CostWidget-not-stoppable')).toHaveAttribute(
+    'title',
+    /^A stop was sent at \d\d:\d\d:\d\d UTC;/
+  );
+
+  // The collector's next run has seen the stop: the reader shows what AWS says.
+  expect(collect()).toContain('wrote');
+  await expect(
+    row.locator('.jp-CostWidget-not-stoppable[title^="A stop was sent"]')
+  ).toHaveCount(0, { timeout: 30000 });
+  await loadDemo(request);
+});
