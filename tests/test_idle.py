@@ -8,6 +8,7 @@ terminal printing), bounded, never a timeout that the assertion depends on.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -184,6 +185,23 @@ async def test_a_kernel_whose_busy_status_the_server_missed_holds_the_stop(
     stopped_at, _ = await checks_until(monitor, clock, last_busy + TIMEOUT + 3 * CHECK, CHECK)
     assert_in_window(stopped_at, last_busy)
     assert monitor.last_action["ok"] is True and monitor.last_action["kernels"] == [kid]
+    ws.close()
+
+
+async def test_checks_at_once_ask_a_kernel_one_at_a_time(
+    jp_fetch, jp_ws_fetch, jp_serverapp, clock
+):
+    # The monitor's own check and one a settings change runs may overlap.
+    monitor = monitor_of(jp_serverapp)
+    km = jp_serverapp.kernel_manager
+    r = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
+    kid = json.loads(r.body)["id"]
+    ws = await jp_ws_fetch("api", "kernels", kid, "channels")  # the server's nudge makes it idle
+    await wait_for(lambda: km.get_kernel(kid).execution_state == "idle", 30, "idle kernel")
+    answers = await asyncio.gather(
+        *(monitor.work.unanswering_kernels(clock.now) for _ in range(3)), return_exceptions=True
+    )
+    assert answers == [[], [], []]
     ws.close()
 
 

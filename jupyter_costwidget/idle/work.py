@@ -58,6 +58,8 @@ class WorkWatch:
     kernel_probe: Callable[[Any], KernelProbe] = KernelProbe
     kernel_probes: dict[str, KernelProbe] = field(default_factory=dict)
     _silent_since: dict[str, float] = field(default_factory=dict)
+    # Checks may overlap (the loop's and a settings change's): one asks at a time.
+    _probing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def manager_blockers(self, now: float, timeout: float) -> tuple[list[Blocker], float]:
         """Blockers from kernels and terminals, and the latest activity among them."""
@@ -125,6 +127,10 @@ class WorkWatch:
         km = getattr(self.server_app, "kernel_manager", None)
         if km is None or wait <= 0 or self.config.idle_ignore_busy_kernels:
             return []
+        async with self._probing:
+            return await self._ask_kernels(km, wait, now)
+
+    async def _ask_kernels(self, km: Any, wait: float, now: float) -> list[Blocker]:
         asked: dict[str, Any] = {}
         for kid in list(km.list_kernel_ids()):
             try:
