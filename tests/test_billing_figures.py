@@ -12,14 +12,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from jupyter_costwidget.aws.context import Context
 from jupyter_costwidget.billing.requests import DailyRequestBudget, utc_day
 from jupyter_costwidget.billing.rows import (
+    NOT_IN_A_DOMAIN,
     budget_row,
     cents,
     covers_sagemaker,
+    mine_from_owner_groups,
+    my_owner_arns,
+    owner_groups,
     sagemaker_cost_budgets,
     summarize_daily,
 )
+from jupyter_costwidget.billing.shared import reader_mine
 
 NOV_30_2330 = datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc).timestamp()
 DEC_1_0030 = NOV_30_2330 + 3600
@@ -289,3 +295,71 @@ def test_usage_types_are_ordered_by_amount_not_name():
     out = summarize_daily([_day("2026-11-02", {"A-small": 1.0, "Z-large": 5.0})],
                           date(2026, 11, 1), date(2026, 11, 1))  # fmt: skip
     assert list(out["by_usage_type"]) == ["Z-large", "A-small"]
+
+
+# --- the collector's split by owner and a reader's share -----------------------------------
+ALICE_ARN = "arn:aws:sagemaker:us-east-1:111122223333:user-profile/d-1/alice"
+SPACE_ARN = "arn:aws:sagemaker:us-east-1:111122223333:space/d-1/alice-space"
+BOB_ARN = "arn:aws:sagemaker:us-east-1:111122223333:user-profile/d-1/bob"
+PROFILE_KEY, SPACE_KEY = "sagemaker:user-profile-arn$", "sagemaker:space-arn$"
+
+
+def _group(profile: str, space: str, amount: str) -> dict:
+    # botocore's ce model: Group {Keys, Metrics: {name: MetricValue {Amount, Unit}}}.
+    return {
+        "Keys": [PROFILE_KEY + profile, SPACE_KEY + space],
+        "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}},
+    }
+
+
+def test_the_month_split_by_owner_and_a_readers_share():
+    results = [
+        {"Groups": [_group(ALICE_ARN, "", "10.5"), _group("", SPACE_ARN, "4.25"),
+                    _group(BOB_ARN, "", "7"), _group("", "", "100")]},
+        {"Groups": [_group(ALICE_ARN, "", "1.5")]},  # a second page of the same month
+    ]  # fmt: skip
+    groups = owner_groups(results)
+    # Untagged (100) left out; alice's profile 10.5 + 1.5 = 12.0 over the two pages.
+    assert groups == [["", SPACE_ARN, 4.25], [ALICE_ARN, "", 12.0], [BOB_ARN, "", 7.0]]
+    profiles, spaces = my_owner_arns(
+        "aws", "us-east-1", "111122223333", "d-1", "alice", ["alice-space"]
+    )
+    assert (profiles, spaces) == ([ALICE_ARN], [SPACE_ARN])
+    # alice: her profile 12.0 + her space 4.25 = 16.25; bob's 7.0 is not hers.
+    assert mine_from_owner_groups(groups, profiles, spaces) == 16.25
+    # A cost carrying both of her tags counts once; a share rounds to cents.
+    assert mine_from_owner_groups([[ALICE_ARN, SPACE_ARN, 2.0]], profiles, spaces) == 2.0
+    assert mine_from_owner_groups([[ALICE_ARN, "", 1.004]], profiles, []) == 1.0
+    assert mine_from_owner_groups([], profiles, spaces) == 0.0
+
+
+def test_owner_arns_in_both_spellings():
+    # SageMaker tags lower-case ARNs; a name with capitals is also asked for as written.
+    prefix = "arn:aws-cn:sagemaker:cn-north-1:1"
+    assert my_owner_arns("aws-cn", "cn-north-1", "1", "d-1", "Alice", ["Team-Space", "x"]) == (
+        [f"{prefix}:user-profile/d-1/alice", f"{prefix}:user-profile/d-1/Alice"],
+        [f"{prefix}:space/d-1/team-space", f"{prefix}:space/d-1/Team-Space",
+         f"{prefix}:space/d-1/x"],
+    )  # fmt: skip
+    assert my_owner_arns("aws", "us-east-1", "1", "d-1", None, []) == ([], [])
+
+
+def test_a_readers_mine_from_the_collector():
+    alice = Context(
+        region="us-east-1", account="111122223333", domain_id="d-1", user_profile="alice"
+    )
+    split = {"keys": ["sagemaker:user-profile-arn"], "groups": [[ALICE_ARN, "", 3.5]]}
+    assert reader_mine(split, alice, []) == {
+        "month_to_date": 3.5,
+        "filtered_by": ["sagemaker:user-profile-arn"],
+        "message": "Costs tagged with your user profile or spaces, from the shared collector's "
+        "split of the month (tags apply from their activation on); updated once a day.",
+    }
+    # Her space, known from the spend engine, counts too.
+    split["groups"].append(["", SPACE_ARN, 1.25])
+    assert reader_mine(split, alice, ["alice-space"])["month_to_date"] == 4.75
+    assert reader_mine(split, None, [])["message"] == NOT_IN_A_DOMAIN
+    assert reader_mine(split, Context(region="us-east-1"), [])["month_to_date"] is None
+    unsplit = reader_mine(None, alice, [])
+    assert unsplit["month_to_date"] is None and unsplit["filtered_by"] == []
+    assert unsplit["message"].startswith("The collector has not split billed spend by owner")

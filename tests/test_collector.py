@@ -335,7 +335,7 @@ async def test_daily_and_new_warning_notices_go_out_once(sandbox, metadata_file,
 
 
 @pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
-async def test_cost_explorer_is_asked_at_most_four_times_a_day(sandbox, metadata_file, tmp_path):
+async def test_cost_explorer_is_asked_at_most_five_times_a_day(sandbox, metadata_file, tmp_path):
     midnight = NOW - NOW % 86400  # the start of NOW's UTC day
     clock = {"now": midnight}
     collector = make_collector(sandbox, tmp_path, [DEMO["region"]], clock=lambda: clock["now"])
@@ -345,18 +345,19 @@ async def test_cost_explorer_is_asked_at_most_four_times_a_day(sandbox, metadata
         if collector.run().billing_fetched:
             fetched.append(hour)
     ce = {k: v for k, v in sandbox.calls().items() if k.startswith("ce.")}
-    # 00:01: month to date, the forecast (daily) and the tags' status (weekly): 3 requests.
-    # 06:01: month to date again: the 4th. 12:01 and 18:01: the day's 4 are used up.
+    # 00:01: month to date, the split by owner and the forecast (daily) and the tags' status
+    # (weekly): 4 requests. 06:01: month to date again: the 5th, the collector's limit.
+    # 12:01 and 18:01: the day's 5 are used up.
     assert fetched == [0, 6]
     assert ce == {
-        "ce.GetCostAndUsage": 2,
+        "ce.GetCostAndUsage": 3,
         "ce.GetCostForecast": 1,
         "ce.ListCostAllocationTags": 1,
     }
     # billing.json in S3 carries the count, so a cold start keeps to it.
     cold = make_collector(sandbox, tmp_path, [DEMO["region"]], clock=lambda: clock["now"])
     assert cold.run().billing_fetched is False
-    assert sum(v for k, v in sandbox.calls().items() if k.startswith("ce.")) == 4
+    assert sum(v for k, v in sandbox.calls().items() if k.startswith("ce.")) == 5
 
 
 @pytest.mark.parametrize("scenario", [DEMO], ids=["account"])
@@ -369,6 +370,16 @@ async def test_readers_get_billed_spend_from_the_collector_not_cost_explorer(
     billing = json.loads(response.body)
     assert billing["month_to_date"] == 1286.4  # the scenario's billing.month_to_date
     assert billing["yesterday"] == 83.69
+    # alice's share from the collector's split by owner tag (account.json by_tag): her
+    # profile 128.4 + her space alice-space 214.2 = 342.6; bob's 560.0 is not hers.
+    assert billing["mine"] == {
+        "month_to_date": 342.6,
+        "filtered_by": ["sagemaker:user-profile-arn", "sagemaker:space-arn"],
+        "message": "Costs tagged with your user profile or spaces, from the shared "
+        "collector's split of the month (tags apply from their activation on); updated once "
+        "a day.",
+    }
+    assert "by_owner" not in billing  # the others' shares stay in the file
     assert not [k for k in sandbox.calls() if k.startswith(("ce.", "budgets."))]
     assert sandbox.calls() == {"s3.GetObject": 1}
 

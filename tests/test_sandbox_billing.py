@@ -118,3 +118,38 @@ def test_forecast_in_the_past_is_a_validation_error(sandbox):
             Granularity="MONTHLY",
         )
     assert info.value.response["Error"]["Code"] == "ValidationException"
+
+
+SPACE = "arn:aws:sagemaker:us-east-1:123456789012:space/d-x/alice-space"
+BOB = "arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-x/bob"
+
+
+@time_machine.travel(datetime(2026, 11, 18, 12, 0, tzinfo=timezone.utc), tick=True)
+def test_grouping_by_two_tags_splits_each_tagged_cost_once(sandbox):
+    # by_tag: alice's profile 25.0, her space 15.0, bob's profile 40.0, of a month of 100.0.
+    # Each entry is a cost line with one tag: it is in its own group and in the other key's
+    # "no tag" group. Untagged: 100.0 - 25.0 - 15.0 - 40.0 = 20.0 (AWS keys: "<key>$<value>").
+    sandbox.load({"billing": {**BILLING, "by_tag": {ARN: 25.0, SPACE: 15.0, BOB: 40.0}}})
+    today = datetime.now(timezone.utc).date()
+    answer = sandbox.client("ce").get_cost_and_usage(
+        TimePeriod={"Start": today.replace(day=1).isoformat(),
+                    "End": (today + timedelta(days=1)).isoformat()},
+        Granularity="MONTHLY",
+        Metrics=["UnblendedCost"],
+        GroupBy=[{"Type": "TAG", "Key": "sagemaker:user-profile-arn"},
+                 {"Type": "TAG", "Key": "sagemaker:space-arn"}],
+    )  # fmt: skip
+    groups: dict[tuple[str, ...], float] = {}
+    for period in answer["ResultsByTime"]:
+        for g in period["Groups"]:
+            key = tuple(g["Keys"])
+            groups[key] = groups.get(key, 0.0) + float(g["Metrics"]["UnblendedCost"]["Amount"])
+    profile, space = "sagemaker:user-profile-arn$", "sagemaker:space-arn$"
+    assert groups == pytest.approx(
+        {
+            (profile + ARN, space): 25.0,
+            (profile, space + SPACE): 15.0,
+            (profile + BOB, space): 40.0,
+            (profile, space): 20.0,
+        }
+    )

@@ -15,8 +15,12 @@ from jupyter_costwidget.aws.clients import AwsClients, AwsError
 from jupyter_costwidget.aws.ownership import OWNER_TAGS, SPACE_TAGS, USER_PROFILE_TAG, partition_of
 from jupyter_costwidget.billing.rows import (
     METRIC,
+    NOT_IN_A_DOMAIN,
+    OWNER_GROUP_KEYS,
     SERVICE_NAME,
     cents,
+    my_owner_arns,
+    owner_groups,
     sagemaker_cost_budgets,
     summarize_daily,
 )
@@ -98,6 +102,13 @@ class BilledSpendFetch:
         result["mine"] = self._mine(
             context, my_spaces, tags, active, month_start, today, failed, daily_cache
         )
+        if context is None:
+            # The shared collector: the month split by owner, so every reader finds its share.
+            by_owner = self._by_owner(active, month_start, today, daily_cache)
+            if isinstance(by_owner, AwsError):
+                failed(by_owner, ("by_owner",))
+            elif by_owner is not None:
+                result["by_owner"] = by_owner
 
         # 3. Forecast to the end of the month (once a day; "where allowed"). Cost Explorer's
         # forecast starts today and covers the whole of today, while month to date already
@@ -139,6 +150,10 @@ class BilledSpendFetch:
                 {"Type": "DIMENSION", "Key": "REGION"},
             ],
         }
+        return self._cost_and_usage(params)
+
+    def _cost_and_usage(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every page's ResultsByTime (GetCostAndUsage pages by NextPageToken)."""
         out: list[dict[str, Any]] = []
         while True:
             page = self.ce("GetCostAndUsage", **params)
@@ -147,6 +162,34 @@ class BilledSpendFetch:
             if not token:
                 return out
             params["NextPageToken"] = token
+
+    def _by_owner(
+        self, active: list[str], month_start: date, today: date, daily_cache: dict[str, Any]
+    ) -> dict[str, Any] | AwsError | None:
+        """The month so far grouped by the owner tags (one request a UTC day): None when
+        neither tag is active, the error when the request failed."""
+        keys = [key for key in OWNER_GROUP_KEYS if key in active]
+        if not keys:
+            return None
+        cached = daily_cache.get("by_owner")
+        if cached and cached.get("day") == today.isoformat() and cached.get("keys") == keys:
+            return cached
+        params: dict[str, Any] = {
+            "TimePeriod": {
+                "Start": month_start.isoformat(),
+                "End": (today + timedelta(days=1)).isoformat(),
+            },
+            "Granularity": "MONTHLY",
+            "Metrics": [METRIC],
+            "Filter": SERVICE_FILTER,
+            "GroupBy": [{"Type": "TAG", "Key": key} for key in OWNER_GROUP_KEYS],
+        }
+        try:
+            groups = owner_groups(self._cost_and_usage(params))
+        except AwsError as err:
+            return err
+        daily_cache["by_owner"] = {"day": today.isoformat(), "keys": keys, "groups": groups}
+        return daily_cache["by_owner"]
 
     def _tag_status(
         self, daily_cache: dict[str, Any], today: date
@@ -184,9 +227,7 @@ class BilledSpendFetch:
         profile = getattr(context, "user_profile", None)
         spaces = sorted({*my_spaces, *([context.space] if getattr(context, "space", None) else [])})
         if not (region and account and domain and (profile or spaces)):
-            mine["message"] = (
-                "Not in a SageMaker Studio domain: billed spend is shown for the whole account."
-            )
+            mine["message"] = NOT_IN_A_DOMAIN
             return mine
         if not tags:
             mine["message"] = "The status of the cost allocation tags is unknown (see errors)."
@@ -203,12 +244,12 @@ class BilledSpendFetch:
         # matches tag values case-sensitively (its TagValues.MatchOptions apply to cost
         # categories only), so ask for the lower-case ARN and, where it differs, the
         # spelling a user may have tagged by hand.
-        prefix = f"arn:{partition_of(region)}:sagemaker:{region}:{account}"
+        profile_arns, space_arns = my_owner_arns(
+            partition_of(region), region, account, domain, profile, spaces
+        )
         filters = []
-        if profile and USER_PROFILE_TAG in active:
-            arns = _spellings([f"{prefix}:user-profile/{domain}/{profile}"])
-            filters.append({"Tags": {"Key": USER_PROFILE_TAG, "Values": arns}})
-        space_arns = _spellings([f"{prefix}:space/{domain}/{space}" for space in spaces])
+        if profile_arns and USER_PROFILE_TAG in active:
+            filters.append({"Tags": {"Key": USER_PROFILE_TAG, "Values": profile_arns}})
         for key in SPACE_TAGS:
             if space_arns and key in active:
                 filters.append({"Tags": {"Key": key, "Values": space_arns}})
@@ -286,16 +327,6 @@ class BilledSpendFetch:
 
     def _describe_budgets(self, account: str) -> list[dict[str, Any]]:
         return list(self.aws.paginate("budgets", "DescribeBudgets", "Budgets", AccountId=account))
-
-
-def _spellings(arns: list[str]) -> list[str]:
-    """Each ARN in lower case (as SageMaker tags it), then as written if that differs."""
-    out: list[str] = []
-    for arn in arns:
-        for spelling in (arn.lower(), arn):
-            if spelling not in out:
-                out.append(spelling)
-    return out
 
 
 def _described(err: AwsError) -> dict[str, str]:

@@ -14,6 +14,10 @@ from typing import Any
 # The SERVICE dimension value of SageMaker in Cost Explorer and Budgets filters.
 SERVICE_NAME = "Amazon SageMaker"
 METRIC = "UnblendedCost"
+# The owner tags the shared collector splits the month by, in one request (GroupBy takes at
+# most two groupings: botocore's ce model, GroupDefinitions).
+OWNER_GROUP_KEYS = ("sagemaker:user-profile-arn", "sagemaker:space-arn")
+NOT_IN_A_DOMAIN = "Not in a SageMaker Studio domain: billed spend is shown for the whole account."
 
 
 def cents(value: float | None) -> float | None:
@@ -121,3 +125,50 @@ def sagemaker_cost_budgets(budgets: Iterable[dict[str, Any]]) -> list[dict[str, 
         for b in budgets
         if b.get("BudgetType", "COST") == "COST" and covers_sagemaker(b)
     ]
+
+
+def spellings(arns: list[str]) -> list[str]:
+    """Each ARN in lower case (as SageMaker tags it), then as written if that differs."""
+    out: list[str] = []
+    for arn in arns:
+        for spelling in (arn.lower(), arn):
+            if spelling not in out:
+                out.append(spelling)
+    return out
+
+
+def my_owner_arns(
+    partition: str, region: str, account: str, domain: str, profile: str | None, spaces: list[str]
+) -> tuple[list[str], list[str]]:
+    """The spellings of this user's profile ARN and of their spaces' ARNs, as the owner tags
+    carry them."""
+    prefix = f"arn:{partition}:sagemaker:{region}:{account}"
+    profiles = spellings([f"{prefix}:user-profile/{domain}/{profile}"]) if profile else []
+    return profiles, spellings([f"{prefix}:space/{domain}/{space}" for space in spaces])
+
+
+def owner_groups(results: list[dict[str, Any]]) -> list[list[Any]]:
+    """GetCostAndUsage grouped by OWNER_GROUP_KEYS, summed over its periods:
+    [[user profile ARN, space ARN, amount]], "" where a cost has no such tag; costs with
+    neither tag are left out. Group keys read "<tag key>$<value>"."""
+    sums: dict[tuple[str, str], float] = {}
+    for period in results:
+        for group in period.get("Groups", []):
+            profile, space = (key.partition("$")[2] for key in group["Keys"])
+            if profile or space:
+                amount = float(group["Metrics"][METRIC]["Amount"])
+                sums[(profile, space)] = sums.get((profile, space), 0.0) + amount
+    return [[profile, space, amount] for (profile, space), amount in sorted(sums.items())]
+
+
+def mine_from_owner_groups(
+    groups: list[list[Any]], profile_arns: list[str], space_arns: list[str]
+) -> float | None:
+    """This user's month to date: the costs tagged with their profile or one of their
+    spaces, each counted once."""
+    total = sum(
+        float(amount)
+        for profile, space, amount in groups
+        if profile in profile_arns or space in space_arns
+    )
+    return cents(total)

@@ -30,7 +30,7 @@ from jupyter_costwidget.billing.cost_explorer import (
     DailyLimitReached,
 )
 from jupyter_costwidget.billing.requests import DailyRequestBudget
-from jupyter_costwidget.billing.shared import SharedBillingReader
+from jupyter_costwidget.billing.shared import SharedBillingReader, reader_mine
 from jupyter_costwidget.collector.location import SnapshotLocation
 from jupyter_costwidget.config import CostWidget
 
@@ -76,6 +76,8 @@ class BillingService:
             else None
         )
         self._shared_read_at: float | None = None
+        # The reader's own context and spaces, found when it last read the collector's file.
+        self._reader_context: tuple[Context | None, list[str]] = (None, [])
         self._shared_error: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ service API
@@ -122,11 +124,13 @@ class BillingService:
         now = self.clock()
         due = self._shared_read_at is None or now - self._shared_read_at >= SHARED_READ_SECONDS
         if due:
-            context, _ = await self._context()
+            self._reader_context = await self._context()
+            context = self._reader_context[0]
             account = context.account if context is not None else None
             self._shared_read_at = now
             self._shared_error = await self.run_blocking(self.shared.read, account)
         payload = self._payload()
+        payload["mine"] = reader_mine(self.cache.result().get("by_owner"), *self._reader_context)
         if self._shared_error is not None:
             payload["errors"] = [*payload["errors"], self._shared_error]
             payload["stale_sources"] = [*payload["stale_sources"], "snapshot"]
@@ -198,6 +202,7 @@ class BillingService:
             "requests_today": self.cache.requests_today(disk),
         }
         payload["stale"] = bool(payload["stale_sources"]) or fetched_ts is None
+        payload.pop("by_owner", None)  # every owner's share: for readers' "mine" only
         return payload
 
     @property

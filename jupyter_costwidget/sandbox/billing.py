@@ -194,31 +194,50 @@ class CostExplorer:
         raise _validation("Expression must have exactly one of And, Or, Not, Dimensions, Tags")
 
     def _group_keys(self, group_by: list[dict[str, str]], when: str, usage_type: str) -> list:
-        """[(group keys, share)] of one (day, usage type) cost."""
-        out: list[tuple[tuple[str, ...], float]] = [((), 1.0)]
-        for g in group_by:
+        """[(group keys, share)] of one (day, usage type) cost. Dimensions split it
+        independently; TAG groupings split it jointly (see `_tag_parts`)."""
+        out: list[tuple[dict[int, str], float]] = [({}, 1.0)]
+        tag_positions = [i for i, g in enumerate(group_by) if g.get("Type") == "TAG"]
+        for i, g in enumerate(group_by):
             parts: list[tuple[str, float]]
+            if g.get("Type") == "TAG":
+                continue
             if g.get("Type") == "DIMENSION" and g.get("Key") == "USAGE_TYPE":
                 parts = [(usage_type, 1.0)]
             elif g.get("Type") == "DIMENSION" and g.get("Key") == "SERVICE":
                 parts = [(SERVICE, 1.0)]
             elif g.get("Type") == "DIMENSION" and g.get("Key") == "REGION":
                 parts = sorted(self._region_shares().items())
-            elif g.get("Type") == "TAG":
-                key = g.get("Key", "")
-                parts = []
-                b = self.billing or {}
-                if self._in_month(when) and b.get("cost_allocation_tags_active"):
-                    for tagged in b.get("by_tag", {}):
-                        value = tagged.split("$", 1)[1] if "$" in tagged else tagged.lower()
-                        if _same_tag(tag_key_of(tagged) or "", key):
-                            share = self._tags_share([{"Key": key, "Values": [value]}])
-                            parts.append((f"{key}${value}", share))
-                parts.append((f"{key}$", 1.0 - sum(share for _, share in parts)))
             else:
                 raise _validation(f"The sandbox cannot group by {g.get('Type')} {g.get('Key')}")
-            out = [((*keys, k), s * share) for keys, s in out for k, share in parts]
-        return out
+            out = [({**keys, i: k}, s * share) for keys, s in out for k, share in parts]
+        if tag_positions:
+            tags = self._tag_parts([group_by[i].get("Key", "") for i in tag_positions], when)
+            out = [
+                ({**keys, **dict(zip(tag_positions, tag_keys, strict=True))}, s * share)
+                for keys, s in out
+                for tag_keys, share in tags
+            ]
+        return [(tuple(keys[i] for i in range(len(group_by))), s) for keys, s in out]
+
+    def _tag_parts(self, keys: list[str], when: str) -> list[tuple[tuple[str, ...], float]]:
+        """The groups of TAG groupings, as AWS keys them ("<key>$<value>", "<key>$" for no
+        such tag). Each `by_tag` entry is a cost line carrying one tag: it falls in its own
+        value's group of the first grouping of its key and in the "no tag" group of the
+        others; what no entry covers carries none of them."""
+        none = tuple(f"{key}$" for key in keys)
+        parts: list[tuple[tuple[str, ...], float]] = []
+        b = self.billing or {}
+        if self._in_month(when) and b.get("cost_allocation_tags_active"):
+            for tagged in b.get("by_tag", {}):
+                value = tagged.split("$", 1)[1] if "$" in tagged else tagged.lower()
+                for i, key in enumerate(keys):
+                    if _same_tag(tag_key_of(tagged) or "", key):
+                        share = self._tags_share([{"Key": key, "Values": [value]}])
+                        parts.append(((*none[:i], f"{key}${value}", *none[i + 1 :]), share))
+                        break
+        parts.append((none, 1.0 - sum(share for _, share in parts)))
+        return parts
 
     # -- operations --------------------------------------------------------------------
 
