@@ -12,14 +12,15 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from jupyter_costwidget.aws.clients import AwsClients, AwsError
-from jupyter_costwidget.aws.ownership import OWNER_TAGS, SPACE_TAGS, USER_PROFILE_TAG, partition_of
+from jupyter_costwidget.aws.ownership import OWNER_TAGS, SPACE_TAGS, USER_PROFILE_TAG
 from jupyter_costwidget.billing.rows import (
     METRIC,
     NOT_IN_A_DOMAIN,
     OWNER_GROUP_KEYS,
     SERVICE_NAME,
     cents,
-    my_owner_arns,
+    no_share,
+    owner_arns_of,
     owner_groups,
     sagemaker_cost_budgets,
     summarize_daily,
@@ -220,15 +221,10 @@ class BilledSpendFetch:
         failed: Callable[[AwsError, tuple[str, ...]], None],
         daily_cache: dict[str, Any],
     ) -> dict[str, Any]:
-        mine: dict[str, Any] = {"month_to_date": None, "filtered_by": [], "message": ""}
-        region = getattr(context, "region", None)
-        account = getattr(context, "account", None)
-        domain = getattr(context, "domain_id", None)
-        profile = getattr(context, "user_profile", None)
-        spaces = sorted({*my_spaces, *([context.space] if getattr(context, "space", None) else [])})
-        if not (region and account and domain and (profile or spaces)):
-            mine["message"] = NOT_IN_A_DOMAIN
-            return mine
+        arns = owner_arns_of(context, my_spaces)
+        if arns is None:
+            return no_share(NOT_IN_A_DOMAIN)
+        mine = no_share("")
         if not tags:
             mine["message"] = "The status of the cost allocation tags is unknown (see errors)."
             return mine
@@ -244,9 +240,7 @@ class BilledSpendFetch:
         # matches tag values case-sensitively (its TagValues.MatchOptions apply to cost
         # categories only), so ask for the lower-case ARN and, where it differs, the
         # spelling a user may have tagged by hand.
-        profile_arns, space_arns = my_owner_arns(
-            partition_of(region), region, account, domain, profile, spaces
-        )
+        profile_arns, space_arns = arns
         filters = []
         if profile_arns and USER_PROFILE_TAG in active:
             filters.append({"Tags": {"Key": USER_PROFILE_TAG, "Values": profile_arns}})

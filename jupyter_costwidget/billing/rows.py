@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from jupyter_costwidget.aws.ownership import partition_of
+
 # The SERVICE dimension value of SageMaker in Cost Explorer and Budgets filters.
 SERVICE_NAME = "Amazon SageMaker"
 METRIC = "UnblendedCost"
@@ -145,6 +147,25 @@ def my_owner_arns(
     prefix = f"arn:{partition}:sagemaker:{region}:{account}"
     profiles = spellings([f"{prefix}:user-profile/{domain}/{profile}"]) if profile else []
     return profiles, spellings([f"{prefix}:space/{domain}/{space}" for space in spaces])
+
+
+def no_share(message: str) -> dict[str, Any]:
+    """A billed "mine" without a figure, and why."""
+    return {"month_to_date": None, "filtered_by": [], "message": message}
+
+
+def owner_arns_of(context: Any, my_spaces: list[str]) -> tuple[list[str], list[str]] | None:
+    """This user's owner-tag ARNs (profile, spaces) from where the server runs; None outside
+    a Studio domain."""
+    region = getattr(context, "region", None)
+    account = getattr(context, "account", None)
+    domain = getattr(context, "domain_id", None)
+    profile = getattr(context, "user_profile", None)
+    space = getattr(context, "space", None)
+    spaces = sorted({*my_spaces, *([space] if space else [])})
+    if not (region and account and domain and (profile or spaces)):
+        return None
+    return my_owner_arns(partition_of(region), region, account, domain, profile, spaces)
 
 
 def owner_groups(results: list[dict[str, Any]]) -> list[list[Any]]:

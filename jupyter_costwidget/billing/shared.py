@@ -10,12 +10,12 @@ from typing import Any
 
 from jupyter_costwidget.aws.clients import AwsClients, AwsError
 from jupyter_costwidget.aws.context import Context
-from jupyter_costwidget.aws.ownership import partition_of
 from jupyter_costwidget.billing.cache import BillingCache
 from jupyter_costwidget.billing.rows import (
     NOT_IN_A_DOMAIN,
     mine_from_owner_groups,
-    my_owner_arns,
+    no_share,
+    owner_arns_of,
 )
 from jupyter_costwidget.collector.location import (
     BILLING,
@@ -75,15 +75,10 @@ def reader_mine(
     my_spaces: list[str],
 ) -> dict[str, Any]:
     """A reader's billed "mine" from the collector's split of the month by owner tags."""
-    mine: dict[str, Any] = {"month_to_date": None, "filtered_by": [], "message": ""}
-    region = context.region if context else None
-    account = context.account if context else None
-    domain = context.domain_id if context else None
-    profile = context.user_profile if context else None
-    spaces = sorted({*my_spaces, *([context.space] if context and context.space else [])})
-    if not (region and account and domain and (profile or spaces)):
-        mine["message"] = NOT_IN_A_DOMAIN
-        return mine
+    arns = owner_arns_of(context, my_spaces)
+    if arns is None:
+        return no_share(NOT_IN_A_DOMAIN)
+    mine = no_share("")
     if by_owner is None:
         mine["message"] = (
             "The collector has not split billed spend by owner: the SageMaker cost allocation "
@@ -91,10 +86,7 @@ def reader_mine(
             "request failed (see its log)."
         )
         return mine
-    profile_arns, space_arns = my_owner_arns(
-        partition_of(region), region, account, domain, profile, spaces
-    )
-    mine["month_to_date"] = mine_from_owner_groups(by_owner["groups"], profile_arns, space_arns)
+    mine["month_to_date"] = mine_from_owner_groups(by_owner["groups"], *arns)
     mine["filtered_by"] = list(by_owner["keys"])
     mine["message"] = (
         "Costs tagged with your user profile or spaces, from the shared collector's split of "
