@@ -307,17 +307,18 @@ async def test_a_kernel_that_does_not_answer_and_the_busy_ceiling(rig):
 
 
 @pytest.mark.parametrize(
-    ("overrides", "kernel"),
+    ("overrides", "kernel_fields"),
     [
-        ({"idle_kernel_probe_seconds": 0.0}, Kernel("idle", silent=True)),
-        ({"idle_ignore_busy_kernels": True}, Kernel("idle", silent=True)),
-        ({}, Kernel("idle", silent=True, remote=True)),  # cannot be asked: unknown
-        ({}, Kernel("dead", silent=True)),  # runs no cell
-        ({}, Kernel("restarting", silent=True)),
+        ({"idle_kernel_probe_seconds": 0.0}, {}),
+        ({"idle_ignore_busy_kernels": True}, {}),
+        ({}, {"remote": True}),  # cannot be asked: unknown
+        ({}, {"execution_state": "dead"}),  # runs no cell
+        ({}, {"execution_state": "restarting"}),
     ],
 )
-async def test_kernels_not_asked_or_not_holding(rig, overrides, kernel):
+async def test_kernels_not_asked_or_not_holding(rig, overrides, kernel_fields):
     r = rig(**overrides)
+    kernel = Kernel(**{"execution_state": "idle", "silent": True, **kernel_fields})
     r.kernels.kernels["k1"] = kernel
     assert await r.first_stop(30, TIMEOUT, step=30) == TIMEOUT
     # Asked when a warning could begin (1500) and at the last look before the stop (1800).
