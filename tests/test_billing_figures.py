@@ -321,6 +321,8 @@ def test_the_month_split_by_owner_and_a_readers_share():
     groups = owner_groups(results)
     # Untagged (100) left out; alice's profile 10.5 + 1.5 = 12.0 over the two pages.
     assert groups == [["", SPACE_ARN, 4.25], [ALICE_ARN, "", 12.0], [BOB_ARN, "", 7.0]]
+    # A period without groups (nothing billed in it) adds nothing.
+    assert owner_groups([{"TimePeriod": {"Start": "2026-12-01", "End": "2026-12-02"}}]) == []
     profiles, spaces = my_owner_arns(
         "aws", "us-east-1", "111122223333", "d-1", "alice", ["alice-space"]
     )
@@ -360,6 +362,13 @@ def test_a_readers_mine_from_the_collector():
     assert reader_mine(split, alice, ["alice-space"])["month_to_date"] == 4.75
     assert reader_mine(split, None, [])["message"] == NOT_IN_A_DOMAIN
     assert reader_mine(split, Context(region="us-east-1"), [])["month_to_date"] is None
+    # A profile but no account known: not enough to name its ARN.
+    no_account = Context(region="us-east-1", domain_id="d-1", user_profile="alice")
+    assert reader_mine(split, no_account, [])["message"] == NOT_IN_A_DOMAIN
+    # A space app's server: its own space counts without a profile.
+    in_space = Context(region="us-east-1", account="111122223333", domain_id="d-1",
+                       space="alice-space")  # fmt: skip
+    assert reader_mine(split, in_space, [])["month_to_date"] == 1.25
     unsplit = reader_mine(None, alice, [])
     assert unsplit["month_to_date"] is None and unsplit["filtered_by"] == []
     assert unsplit["message"].startswith("The collector has not split billed spend by owner")

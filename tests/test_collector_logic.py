@@ -4,6 +4,8 @@ history, which notices go out when, and a reader's scopes. Figures by hand."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -331,12 +333,28 @@ def test_a_reader_finds_its_own_rows():
     assert [r["stoppable"] for r in personalize(rows, ALICE, "domain")[0]] == [False, True, False]
 
 
-def test_stops_a_reader_sent_since_the_collectors_snapshot():
+@pytest.fixture
+def tokyo_time():
+    """The process's local zone is Asia/Tokyo (UTC+9) for one test."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Tokyo"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_stops_a_reader_sent_since_the_collectors_snapshot(tokyo_time):
+    # The time is said in UTC whatever the server's local zone.
+
     rows = [
-        {"id": "endpoint:ep", "status": "InService", "stoppable": True,
-         "stop_refused_reason": None, "per_hour": 0.23},
         {"id": "app:d-1/bob/Canvas/default", "status": "InService", "stoppable": True,
          "stop_refused_reason": None, "per_hour": 1.9},
+        {"id": "endpoint:ep", "status": "InService", "stoppable": True,
+         "stop_refused_reason": None, "per_hour": 0.23},
     ]  # fmt: skip
     # The snapshot was made at 12:00:00 UTC; the endpoint was stopped at 12:00:30, the app at
     # 11:59:59 (the snapshot saw that one already).
@@ -351,7 +369,7 @@ def test_stops_a_reader_sent_since_the_collectors_snapshot():
         "endpoint:ep": StopSent(made + 30, "Deleting"),
         "endpoint:gone": StopSent(made + 40, "Deleting"),
     }
-    assert rows[0] == {
+    assert rows[1] == {
         "id": "endpoint:ep",
         "status": "Deleting",
         "stoppable": False,
@@ -359,7 +377,7 @@ def test_stops_a_reader_sent_since_the_collectors_snapshot():
         "from the collector's next run.",
         "per_hour": 0.23,  # it bills until AWS has deleted it
     }
-    assert rows[1]["status"] == "InService" and rows[1]["stoppable"] is True
+    assert rows[0]["status"] == "InService" and rows[0]["stoppable"] is True
     # A stop at the snapshot's very second: the snapshot may not show it.
     assert mark_stops_sent([], {"x": StopSent(made, "Stopping")}, made) == {}
     assert mark_stops_sent([], {"x": StopSent(made + 0.5, "Stopping")}, made) == {

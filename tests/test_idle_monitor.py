@@ -263,10 +263,12 @@ async def test_a_kernel_that_does_not_answer_holds_the_stop(rig, caplog):
     r = rig()
     k1 = Kernel("idle", silent=True)
     r.kernels.kernels["k1"] = k1
+    r.kernels.kernels["k2"] = Kernel("idle")  # answers every time: nothing to log
     assert await r.first_stop(30, 1470, step=30) is None
     assert k1.asked == 0  # no warning could begin yet: not asked
     assert await r.check_at(1500) == "active"
     assert k1.asked == 1
+    assert _idle_lines(caplog)[-1].startswith("costwidget idle: kernel k1 reads idle but")
     assert [b.public() for b in r.monitor.blockers] == [
         {"kind": "kernel", "name": "python3 k1", "detail": "busy for 0 s (does not answer)"}
     ]
@@ -286,7 +288,7 @@ async def test_a_kernel_that_does_not_answer_holds_the_stop(rig, caplog):
     assert await r.first_stop(4530, 4770, step=30) is None
     assert await r.check_at(4800) == "stopping"
     assert r.stops == [("idle", T0 + 4800)]
-    said = [line for line in _idle_lines(caplog) if "kernel k1" in line]
+    said = [line for line in _idle_lines(caplog) if "costwidget idle: kernel" in line]
     assert said == [
         "costwidget idle: kernel k1 reads idle but does not answer within 5.0 s: it runs "
         "something, so it holds the stop",
@@ -366,6 +368,109 @@ async def test_the_probes_of_kernels_that_went_away_are_closed(rig):
     assert (k1.closed, k2.closed) == (1, 1)
     assert r.monitor.work.kernel_probes == {}
     await r.monitor.stop()
+
+
+class KernelsWithAGap(Kernels):
+    """A kernel listed, then shut down before it is read (jupyter_server raises KeyError)."""
+
+    def list_kernel_ids(self) -> list[str]:
+        return ["gone", *self.kernels]
+
+    def get_kernel(self, kernel_id: str) -> Kernel:
+        if kernel_id == "gone":
+            raise KeyError(kernel_id)
+        return self.kernels[kernel_id]
+
+
+async def test_asking_each_kernel_whatever_comes_before_it(rig):
+    r = rig(idle_kernel_probe_seconds=0.5)
+    r.monitor.work.server_app.kernel_manager = kernels = KernelsWithAGap()
+    # In order: a vanished one, a dead one, one that answers, then the silent one.
+    kernels.kernels.update(
+        {
+            "k0": Kernel("dead"),
+            "k1": Kernel("idle"),
+            "0123456789abcdef": SimpleNamespace(
+                execution_state="idle", silent=True, remote=False, asked=0, closed=0
+            ),
+        }
+    )
+    work = r.monitor.work
+    (held,) = await work.unanswering_kernels(T0)
+    # No kernel_name: "kernel", and the id's first 8 characters.
+    assert (held.kind, held.name, held.detail) == (
+        "kernel",
+        "kernel 01234567",
+        "busy for 0 s (does not answer)",
+    )
+    assert (held.holds_schedule, held.ongoing, held.hold) == (True, True, False)
+    assert kernels.kernels["k1"].asked == 1 and kernels.kernels["k0"].asked == 0
+    assert work.kernel_probes["k1"].timeouts == [0.5]
+
+
+async def test_the_busy_ceiling_for_a_silent_kernel_to_the_second(rig):
+    r = rig(idle_max_busy_hours=1.0)
+    work = r.monitor.work
+    r.kernels.kernels["k1"] = Kernel("idle", silent=True)
+    assert len(await work.unanswering_kernels(T0 + 100)) == 1  # silent since 100
+    r.kernels.kernels["k2"] = Kernel("idle", silent=True)
+    assert len(await work.unanswering_kernels(T0 + 3000)) == 2  # k2 silent since 3000
+    # k1: 3600 s silent still holds; past it, not; k2 (after it in order) still does.
+    assert [b.name for b in await work.unanswering_kernels(T0 + 3700)] == [
+        "python3 k1",
+        "python3 k2",
+    ]
+    assert [b.name for b in await work.unanswering_kernels(T0 + 3700.5)] == ["python3 k2"]
+
+
+async def test_a_restarted_kernel_is_silent_from_its_restart(rig):
+    r = rig()
+    k1 = Kernel("idle", silent=True)
+    r.kernels.kernels["k1"] = k1
+    assert await r.check_at(1500) == "active"  # silent since 1500
+    k1.execution_state = "restarting"  # the same id, a new process
+    assert await r.check_at(3000) == "warning"
+    k1.execution_state = "idle"  # up again, and its first cell's status missed again
+    assert await r.check_at(3300) == "stopping"
+    assert r.stops == []
+    # Asked at the last look: silent since then, not since 1500.
+    assert "python3 k1: busy for 0 s (does not answer)" in r.monitor.last_action["message"]
+
+
+async def test_no_kernel_manager_nothing_to_ask(rig):
+    r = rig()
+    r.monitor.work.server_app = SimpleNamespace()
+    assert await r.monitor.work.unanswering_kernels(T0) == []
+
+
+async def test_when_kernels_are_not_asked(rig):
+    # Off: asked only while auto-stop (or a schedule or "stop when done") could stop.
+    off = rig(idle_enabled=False)
+    off.kernels.kernels["k1"] = k1 = Kernel("idle")
+    assert await off.first_stop(30, 2 * TIMEOUT, step=30) is None
+    assert k1.asked == 0
+    # Stopped, and nothing new since: nothing is about to happen, so nothing is asked.
+    r = rig()
+    r.kernels.kernels["k1"] = k2 = Kernel("idle")
+    assert await r.check_at(1499) == "idle"  # 301 s before the timeout: not yet
+    assert k2.asked == 0
+    assert await r.check_at(TIMEOUT) == "stopping"
+    assert k2.asked == 2  # when the warning could begin, and at the last look
+    assert await r.check_at(TIMEOUT + 3600) == "stopped"
+    assert k2.asked == 2
+
+
+async def test_a_check_during_the_save_asks_no_kernel(rig):
+    r = rig()
+    r.kernels.kernels["k1"] = k1 = Kernel("idle")
+    await r.stop_with_tabs("tab-1")  # the stop began: asked once, when it could begin
+    assert k1.asked == 1
+    assert await r.monitor.check() == "stopping"
+    assert k1.asked == 1
+    r.monitor.saved(r.monitor.save_request.id, "tab-1", True, None)
+    await r.monitor.stop_task
+    assert k1.asked == 2  # the last look before the stop
+    assert r.stops == [("idle", T0 + TIMEOUT)]
 
 
 @pytest.mark.parametrize(
