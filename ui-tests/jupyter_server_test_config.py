@@ -28,3 +28,18 @@ c.CostWidget.idle_cpu_percent = float(_env("COSTWIDGET_IDLE_CPU_PERCENT", "0")) 
 c.CostWidget.idle_client_ttl_seconds = float(_env("COSTWIDGET_IDLE_CLIENT_TTL", "20"))  # noqa: F821
 c.CostWidget.idle_unsaved_max_hours = float(_env("COSTWIDGET_IDLE_UNSAVED_MAX_H", "0.008"))  # noqa: F821
 c.CostWidget.stop_when_done_grace_minutes = float(_env("COSTWIDGET_WHEN_DONE_GRACE_MINUTES", "0.1"))  # noqa: F821
+# Every error the server logs also goes to this file; the browser run fails on any
+# (global-teardown.js): an exception in a background task never reaches a test otherwise.
+_errors = os.environ.get("UI_SERVER_ERRORS")
+if _errors:
+    c.ServerApp.logging_config = {  # noqa: F821
+        "handlers": {
+            "errors": {
+                "class": "logging.FileHandler",
+                "level": "ERROR",
+                "filename": _errors,
+                "formatter": "console",
+            }
+        },
+        "loggers": {"ServerApp": {"handlers": ["console", "errors"]}},
+    }

@@ -14,6 +14,7 @@ module.exports = {
   retries: 0,
   workers: 1,
   reporter: [['list'], ['html', { open: 'never' }]],
+  globalTeardown: require.resolve('./global-teardown.js'),
   use: {
     ...baseConfig.use,
     baseURL: `http://127.0.0.1:${port}`,

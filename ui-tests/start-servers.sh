@@ -12,6 +12,9 @@ export COSTWIDGET_ENDPOINT_URL="http://127.0.0.1:${port_sandbox}"
 export COSTWIDGET_METADATA_FILE="$state/resource-metadata.json"
 export COSTWIDGET_REGION=ap-northeast-1
 export JUPYTER_DATA_DIR="$state/data"
+# Both servers' logged errors (jupyter_server_test_config.py); global-teardown.js reads it.
+export UI_SERVER_ERRORS="$here/server-errors.log"
+: >"$UI_SERVER_ERRORS"
 
 "$venv/bin/jupyter-costwidget" sandbox \
   --scenario "$here/../jupyter_costwidget/sandbox/scenarios/demo.json" \
