@@ -78,18 +78,15 @@ def reader_mine(
     arns = owner_arns_of(context, my_spaces)
     if arns is None:
         return no_share(NOT_IN_A_DOMAIN)
-    mine = no_share("")
     if by_owner is None:
-        mine["message"] = (
+        return no_share(
             "The collector has not split billed spend by owner: the SageMaker cost allocation "
             "tags (sagemaker:user-profile-arn, sagemaker:space-arn) are not active, or its "
             "request failed (see its log)."
         )
-        return mine
-    mine["month_to_date"] = mine_from_owner_groups(by_owner["groups"], *arns)
-    mine["filtered_by"] = list(by_owner["keys"])
-    mine["message"] = (
-        "Costs tagged with your user profile or spaces, from the shared collector's split of "
-        "the month (tags apply from their activation on); updated once a day."
-    )
-    return mine
+    return {
+        "month_to_date": mine_from_owner_groups(by_owner["groups"], *arns),
+        "filtered_by": list(by_owner["keys"]),
+        "message": "Costs tagged with your user profile or spaces, from the shared collector's "
+        "split of the month (tags apply from their activation on); updated once a day.",
+    }
